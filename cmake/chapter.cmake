@@ -1,0 +1,10 @@
+# nn_add_chapter(DIR): chapters/NN_name/main.cpp becomes the executable NN_name.
+function(nn_add_chapter dir)
+  get_filename_component(name ${dir} NAME)
+  if(NOT EXISTS ${dir}/main.cpp)
+    message(FATAL_ERROR "chapter folder ${name} has no main.cpp")
+  endif()
+  add_executable(${name} ${dir}/main.cpp)
+  target_link_libraries(${name} PRIVATE nn_common)
+  set_target_properties(${name} PROPERTIES RUNTIME_OUTPUT_DIRECTORY ${PROJECT_BINARY_DIR}/chapters)
+endfunction()

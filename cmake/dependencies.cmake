@@ -1,0 +1,20 @@
+# Every dependency is a Debian package, installed by ./tutorial (see its package list).
+find_package(Armadillo REQUIRED)
+find_package(CLI11 REQUIRED)
+find_package(Boost REQUIRED COMPONENTS iostreams filesystem)
+if(NN_BUILD_TESTS)
+  find_package(Catch2 2 REQUIRED)
+endif()
+
+# Armadillo as a target. Its wrapper library calls BLAS/LAPACK; with libopenblas-dev
+# installed, Debian's alternatives make that OpenBLAS.
+add_library(nn_armadillo INTERFACE)
+target_include_directories(nn_armadillo INTERFACE ${ARMADILLO_INCLUDE_DIRS})
+target_link_libraries(nn_armadillo INTERFACE ${ARMADILLO_LIBRARIES})
+
+# gnuplot-iostream is one header on top of Boost.Iostreams (and Boost.Filesystem, for
+# its temporary files).
+find_path(GNUPLOT_IOSTREAM_INCLUDE_DIR gnuplot-iostream.h REQUIRED)
+add_library(nn_gnuplot INTERFACE)
+target_include_directories(nn_gnuplot INTERFACE ${GNUPLOT_IOSTREAM_INCLUDE_DIR})
+target_link_libraries(nn_gnuplot INTERFACE Boost::iostreams Boost::filesystem)

@@ -1,0 +1,45 @@
+// cli.hpp: the command line every chapter shares, built on CLI11.
+//
+//   --out DIR   where figures go (default: plots/NN_name/ in the source tree)
+//   --seed N    the random seed (default 42): same seed, same numbers
+//   --help      what the chapter does and every flag it takes
+//
+// A chapter adds its own flags with app() before parse(); a bad value of any flag gets
+// one clear error line on stderr and exit code 2.
+#pragma once
+
+#include <CLI/CLI.hpp>
+
+#include <optional>
+#include <string>
+
+namespace nn {
+
+class CommandLine {
+ public:
+  // chapter: the folder name, e.g. "01_neuron"; summary: one line for --help.
+  CommandLine(std::string chapter, const std::string& summary);
+
+  // The CLI11 app, for the chapter's own flags (epochs, learning rate, ...).
+  CLI::App& app() { return app_; }
+
+  // Parses argv. Returns an exit code when the program should stop now (0 after --help,
+  // 2 after a bad flag, with the message printed), or nothing when it should go on.
+  // On success the output folder exists.
+  std::optional<int> parse(int argc, const char* const* argv);
+
+  const std::string& out_dir() const { return out_dir_; }
+  unsigned seed() const { return seed_; }
+  const std::string& chapter() const { return chapter_; }
+
+ private:
+  std::string chapter_;
+  CLI::App app_;
+  std::string out_dir_;
+  unsigned seed_ = 42;
+};
+
+// The default figure folder of a chapter: <source tree>/plots/<chapter>.
+std::string default_out_dir(const std::string& chapter);
+
+}  // namespace nn

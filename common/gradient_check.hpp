@@ -1,0 +1,49 @@
+// gradient_check.hpp: is a backward pass right? Compare it with finite differences.
+//
+// For a scalar function f of parameters theta, the central difference
+//     df/dtheta_i  ~  (f(theta + h e_i) - f(theta - h e_i)) / (2h)
+// has error O(h^2) (the Taylor terms of even order cancel). In double precision with
+// h = 1e-5 that truncation error is about 1e-10 and the rounding error about
+// eps * |f| / h ~ 1e-11, so an analytic gradient that is right agrees with it to a
+// relative error far below 1e-7, and one with a mistake in it does not.
+#pragma once
+
+#include <algorithm>
+#include <armadillo>
+#include <cmath>
+#include <functional>
+
+namespace nn {
+
+// The step that balances truncation (h^2) and rounding (eps / h) error in double.
+constexpr double kFiniteDifferenceStep = 1e-5;
+
+// The gradient of f at theta by central differences, one coordinate at a time.
+// theta is restored before returning.
+inline arma::mat numerical_gradient(const std::function<double(const arma::mat&)>& f,
+                                    arma::mat theta, double h = kFiniteDifferenceStep) {
+  arma::mat grad(arma::size(theta));
+  for (arma::uword i = 0; i < theta.n_elem; ++i) {
+    const double saved = theta(i);
+    theta(i) = saved + h;
+    const double f_plus = f(theta);
+    theta(i) = saved - h;
+    const double f_minus = f(theta);
+    theta(i) = saved;
+    grad(i) = (f_plus - f_minus) / (2 * h);
+  }
+  return grad;
+}
+
+// max |a - b| / max(|a|, |b|) over the elements, the measure the tests bound by 1e-7.
+// Elements where both are exactly zero agree perfectly and count as 0.
+inline double relative_error(const arma::mat& a, const arma::mat& b) {
+  double worst = 0.0;
+  for (arma::uword i = 0; i < a.n_elem; ++i) {
+    const double scale = std::max(std::abs(a(i)), std::abs(b(i)));
+    if (scale > 0) worst = std::max(worst, std::abs(a(i) - b(i)) / scale);
+  }
+  return worst;
+}
+
+}  // namespace nn

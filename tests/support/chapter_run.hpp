@@ -1,0 +1,165 @@
+// chapter_run.hpp: test helpers that run a chapter program and read the CSVs it writes.
+#pragma once
+
+#include <catch2/catch.hpp>
+
+#include <sys/wait.h>
+
+#include <array>
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <sstream>
+#include <string>
+#include <vector>
+
+namespace nn::test {
+
+namespace fs = std::filesystem;
+
+struct RunResult {
+  int exit_code = -1;
+  std::string output;  // stdout and stderr together
+};
+
+// Runs `command` through the shell and captures what it prints.
+inline RunResult run_command(const std::string& command) {
+  RunResult r;
+  FILE* pipe = popen((command + " 2>&1").c_str(), "r");
+  REQUIRE(pipe != nullptr);
+  std::array<char, 4096> buf{};
+  for (std::size_t n; (n = std::fread(buf.data(), 1, buf.size(), pipe)) > 0;)
+    r.output.append(buf.data(), n);
+  const int status = pclose(pipe);
+  r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  return r;
+}
+
+inline std::string chapter_binary(const std::string& chapter) {
+  return std::string(NN_CHAPTER_BIN_DIR) + "/" + chapter;
+}
+
+// A fresh, empty folder for one test's output, under the build tree.
+inline std::string fresh_dir(const std::string& name) {
+  const fs::path dir = fs::path(NN_TEST_TMP_DIR) / name;
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  return dir.string();
+}
+
+// Runs a chapter with --out DIR and the given extra arguments.
+inline RunResult run_chapter(const std::string& chapter, const std::string& out_dir,
+                             const std::string& args = "", const std::string& env = "") {
+  return run_command(env + (env.empty() ? "" : " ") + chapter_binary(chapter) + " --out '" +
+                     out_dir + "' " + args);
+}
+
+// A figure's CSV: panel,series,x,y,value rows (value NaN where empty).
+struct CsvRow {
+  std::string panel, series;
+  double x, y, value;
+};
+
+inline std::vector<std::string> split_csv_line(const std::string& line) {
+  std::vector<std::string> fields(1);
+  bool quoted = false;
+  for (std::size_t i = 0; i < line.size(); ++i) {
+    const char c = line[i];
+    if (quoted) {
+      if (c == '"' && i + 1 < line.size() && line[i + 1] == '"')
+        fields.back() += '"', ++i;
+      else if (c == '"')
+        quoted = false;
+      else
+        fields.back() += c;
+    } else if (c == '"')
+      quoted = true;
+    else if (c == ',')
+      fields.emplace_back();
+    else
+      fields.back() += c;
+  }
+  return fields;
+}
+
+inline double parse_number(const std::string& s) {
+  return s.empty() || s == "NaN" ? std::nan("") : std::stod(s);
+}
+
+inline std::vector<CsvRow> read_figure_csv(const std::string& path) {
+  std::ifstream in(path);
+  REQUIRE(in.good());
+  std::string line;
+  std::getline(in, line);
+  REQUIRE(line == "panel,series,x,y,value");
+  std::vector<CsvRow> rows;
+  while (std::getline(in, line)) {
+    const auto f = split_csv_line(line);
+    REQUIRE(f.size() == 5);
+    rows.push_back({f[0], f[1], parse_number(f[2]), parse_number(f[3]), parse_number(f[4])});
+  }
+  return rows;
+}
+
+// The rows of one series of a figure.
+inline std::vector<CsvRow> series_rows(const std::vector<CsvRow>& rows,
+                                       const std::string& series) {
+  std::vector<CsvRow> out;
+  for (const CsvRow& r : rows)
+    if (r.series == series) out.push_back(r);
+  return out;
+}
+
+// Two numbers agree to within a relative tolerance (with an absolute floor near zero).
+inline bool close(double a, double b, double rel, double abs_floor) {
+  if (std::isnan(a) || std::isnan(b)) return std::isnan(a) && std::isnan(b);
+  return std::abs(a - b) <= std::max(abs_floor, rel * std::max(std::abs(a), std::abs(b)));
+}
+
+// The committed reference figures are the ones a fresh run draws. Same binary, same seed:
+// the numbers are identical on this machine. Another CPU may make OpenBLAS pick another
+// kernel, whose sums round differently in the last bits, and training can grow that a
+// little; 1e-6 relative leaves room for that, while any real change in the code moves a
+// number by far more. (The CSVs hold 10 significant digits.)
+constexpr double kReferenceRelTolerance = 1e-6;
+constexpr double kReferenceAbsTolerance = 1e-9;
+
+inline void require_matches_reference(const std::string& chapter,
+                                      const std::string& fresh_dir) {
+  const fs::path reference = fs::path(NN_SOURCE_DIR) / "plots" / chapter;
+  REQUIRE(fs::is_directory(reference));
+  int compared = 0;
+  for (const auto& entry : fs::directory_iterator(reference)) {
+    if (entry.path().extension() != ".csv") continue;
+    const std::string name = entry.path().filename().string();
+    CAPTURE(chapter, name);
+    const fs::path fresh = fs::path(fresh_dir) / name;
+    REQUIRE(fs::exists(fresh));
+    const auto expected = read_figure_csv(entry.path().string());
+    const auto actual = read_figure_csv(fresh.string());
+    REQUIRE(actual.size() == expected.size());
+    for (std::size_t i = 0; i < expected.size(); ++i) {
+      CAPTURE(i, expected[i].series);
+      REQUIRE(actual[i].panel == expected[i].panel);
+      REQUIRE(actual[i].series == expected[i].series);
+      REQUIRE(
+          close(actual[i].x, expected[i].x, kReferenceRelTolerance, kReferenceAbsTolerance));
+      REQUIRE(
+          close(actual[i].y, expected[i].y, kReferenceRelTolerance, kReferenceAbsTolerance));
+      REQUIRE(close(actual[i].value, expected[i].value, kReferenceRelTolerance,
+                    kReferenceAbsTolerance));
+    }
+    ++compared;
+  }
+  REQUIRE(compared > 0);
+  // And every figure the run wrote is committed.
+  for (const auto& entry : fs::directory_iterator(fresh_dir))
+    if (entry.path().extension() == ".csv" || entry.path().extension() == ".png") {
+      CAPTURE(entry.path().filename().string());
+      REQUIRE(fs::exists(reference / entry.path().filename()));
+    }
+}
+
+}  // namespace nn::test
