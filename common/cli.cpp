@@ -1,9 +1,31 @@
 #include "common/cli.hpp"
 
+#include <cmath>
 #include <filesystem>
 #include <iostream>
 
 namespace nn {
+
+static CLI::Validator finite_at_least(double lowest, bool strict, const std::string& what) {
+  return CLI::Validator(
+      [=](std::string& text) -> std::string {
+        double v = 0;
+        std::size_t used = 0;
+        try {
+          v = std::stod(text, &used);
+        } catch (const std::exception&) {
+          used = 0;
+        }
+        if (used == 0 || used != text.size()) return "'" + text + "' is not a number";
+        if (!std::isfinite(v) || v < lowest || (strict && v == lowest))
+          return "must be " + what + ", not " + text;
+        return "";
+      },
+      what);
+}
+
+const CLI::Validator FinitePositive = finite_at_least(0.0, true, "a finite number > 0");
+const CLI::Validator FiniteNonNegative = finite_at_least(0.0, false, "a finite number >= 0");
 
 std::string default_out_dir(const std::string& chapter) {
   return std::string(NN_SOURCE_DIR) + "/plots/" + chapter;
@@ -17,7 +39,15 @@ CommandLine::CommandLine(std::string chapter, const std::string& summary)
       ->capture_default_str();
   app_.add_option("--seed", seed_, "Random seed; the same seed gives the same numbers")
       ->capture_default_str()
-      ->check(CLI::NonNegativeNumber);
+      ->check(CLI::Validator(
+          [](std::string& text) -> std::string {
+            const bool digits = !text.empty() && text.size() <= 10 &&
+                                text.find_first_not_of("0123456789") == std::string::npos;
+            if (!digits || std::stoull(text) > 4294967295ull)
+              return "must be a whole number from 0 to 4294967295, not " + text;
+            return "";
+          },
+          "SEED"));
   app_.get_formatter()->column_width(34);
 }
 

@@ -39,6 +39,11 @@ class CommandLine {
   unsigned seed_ = 42;
 };
 
+// Validators for a chapter's own numeric flags: CLI11 would accept "inf" and "nan" as
+// numbers, and a learning rate of either can only produce garbage.
+extern const CLI::Validator FinitePositive;     // a finite number > 0 (learning rates)
+extern const CLI::Validator FiniteNonNegative;  // a finite number >= 0 (L2 strength, noise)
+
 // The default figure folder of a chapter: <source tree>/plots/<chapter>.
 std::string default_out_dir(const std::string& chapter);
 

@@ -52,3 +52,17 @@ TEST_CASE("a chapter's own flags are validated like the shared ones", "[cli]") {
   CHECK(parse(cli, {"--epochs", "0", "--out", nn::test::fresh_dir("cli_epochs")}) ==
         std::optional<int>(2));
 }
+
+TEST_CASE("learning rates must be finite and positive", "[cli]") {
+  const std::string bad = GENERATE(as<std::string>{}, "0", "-0.1", "inf", "nan", "abc", "0.1x");
+  CAPTURE(bad);
+  nn::CommandLine cli("99_test", "a test chapter");
+  double lr = 0.1;
+  cli.app().add_option("--learning-rate", lr)->check(nn::FinitePositive);
+  CHECK(parse(cli, {"--learning-rate", bad, "--out", nn::test::fresh_dir("cli_lr")}) ==
+        std::optional<int>(2));
+  nn::CommandLine good("99_test", "a test chapter");
+  good.app().add_option("--learning-rate", lr)->check(nn::FinitePositive);
+  CHECK_FALSE(parse(good, {"--learning-rate", "0.5", "--out", nn::test::fresh_dir("cli_lr")}));
+  CHECK(lr == 0.5);
+}
