@@ -1,0 +1,363 @@
+// Chapter 04: from one neuron to a layer
+// ===========================================================================================
+// What you learn: a layer is several neurons that read the same inputs. Stack their weight
+// vectors as the rows of a matrix W, put one sample in each column of X, and the whole
+// layer, for a whole batch, is one matrix product:
+//     Z = W X + b        A = g(Z)
+// Two such layers, with weights chosen by hand, compute XOR, which no single neuron can.
+//
+// Run:   ./tutorial 04     or   build/release/chapters/04_layers [--scale 0.1] [--help]
+// Draws (into plots/04_layers/):
+//   architecture.png      the 2-2-1 network as a diagram, drawn from its sizes and weights
+//   hidden_space.png      the four XOR points in input space and in hidden space
+//   decision_region.png   where the hand-built network answers 1, over the plane
+#include <armadillo>
+
+#include <chrono>
+#include <cstdio>
+#include <iostream>
+#include <string>
+#include <vector>
+
+#include "common/activation.hpp"
+#include "common/cli.hpp"
+#include "common/diagram.hpp"
+#include "common/grid.hpp"
+#include "common/plot.hpp"
+#include "common/reproducible.hpp"
+#include "common/toy_data.hpp"
+
+namespace {
+
+std::string num(double v, const char* format = "%.4g") {
+  char buf[48];
+  std::snprintf(buf, sizeof buf, format, v);
+  return buf;
+}
+
+// Prints a small matrix, one row per line, with a caption giving its shape.
+void print_matrix(const std::string& name, const arma::mat& M, const std::string& note) {
+  std::cout << "  " << name << " is (" << M.n_rows << " x " << M.n_cols << ")" << note << "\n";
+  const bool whole = arma::all(arma::vectorise(M) == arma::round(arma::vectorise(M)));
+  for (arma::uword i = 0; i < M.n_rows; ++i) {
+    std::cout << "     ";
+    for (arma::uword j = 0; j < M.n_cols; ++j)
+      std::cout << num(M(i, j), whole ? "%6.0f" : "%11.6f");
+    std::cout << "\n";
+  }
+}
+
+// ---------------------------------------------------------------------------------------
+// 1. A layer, one unit at a time
+// ---------------------------------------------------------------------------------------
+
+// [listing layer_loop]
+// Z(i, s) = W(i, 0) X(0, s) + W(i, 1) X(1, s) + ... + b(i): chapter 01's weighted sum,
+// once for every unit i (a row of W) and every sample s (a column of X).
+arma::mat weighted_sums_loop(const arma::mat& W, const arma::vec& b, const arma::mat& X) {
+  arma::mat Z(W.n_rows, X.n_cols);  // (units x batch)
+  for (arma::uword s = 0; s < X.n_cols; ++s)
+    for (arma::uword i = 0; i < W.n_rows; ++i) {
+      double z = b(i);
+      for (arma::uword j = 0; j < W.n_cols; ++j) z += W(i, j) * X(j, s);
+      Z(i, s) = z;
+    }
+  return Z;
+}
+// [end layer_loop]
+
+// ---------------------------------------------------------------------------------------
+// 2. A layer as one matrix product
+// ---------------------------------------------------------------------------------------
+
+// [listing layer_matrix]
+// W is (units x inputs), X is (inputs x batch), b is (units).
+// Z = W X + b is (units x batch): b is added to every column, one column per sample.
+arma::mat weighted_sums(const arma::mat& W, const arma::vec& b, const arma::mat& X) {
+  arma::mat Z = W * X;
+  Z.each_col() += b;
+  return Z;
+}
+
+struct Layer {
+  arma::mat W;  // (units x inputs): row i is unit i's weight vector w
+  arma::vec b;  // (units): unit i's bias
+  nn::Activation g;
+};
+
+// A = g(Z) is (units x batch)
+arma::mat forward(const Layer& layer, const arma::mat& X) {
+  return nn::activate(layer.g, weighted_sums(layer.W, layer.b, X));
+}
+// [end layer_matrix]
+
+// ---------------------------------------------------------------------------------------
+// 3. Weights that compute XOR: a hand-built 2-2-1 network
+// ---------------------------------------------------------------------------------------
+
+struct Network {
+  Layer hidden;  // W1 (2 x 2), b1 (2)
+  Layer output;  // W2 (1 x 2), b2 (1)
+};
+
+// [listing xor_net]
+// Hidden unit 1 is OR:   20 x1 + 20 x2 - 10 > 0  when x1 + x2 > 0.5 (one input or both)
+// Hidden unit 2 is AND:  20 x1 + 20 x2 - 30 > 0  when x1 + x2 > 1.5 (both inputs)
+// The output unit is h1 AND NOT h2:  20 h1 - 20 h2 - 10 > 0  only when h1 = 1, h2 = 0.
+// scale multiplies every weight and bias: the larger, the closer sigmoid is to a step.
+Network hand_built_xor(double scale, nn::Activation g) {
+  const arma::mat W1 = {{20.0, 20.0}, {20.0, 20.0}};
+  const arma::vec b1 = {-10.0, -30.0};
+  const arma::mat W2 = {{20.0, -20.0}};
+  const arma::vec b2 = {-10.0};
+  return {Layer{scale * W1, scale * b1, g}, Layer{scale * W2, scale * b2, g}};
+}
+
+// H = g(W1 X + b1) is (2 x batch); Y = g(W2 H + b2) is (1 x batch).
+struct Pass {
+  arma::mat H, Y;
+};
+
+Pass forward(const Network& net, const arma::mat& X) {
+  const arma::mat H = forward(net.hidden, X);
+  return {H, forward(net.output, H)};
+}
+// [end xor_net]
+
+// ---------------------------------------------------------------------------------------
+// 4. Figures: the architecture, the hidden space, the decision region
+// ---------------------------------------------------------------------------------------
+
+void draw_architecture(const Network& net, const std::string& out) {
+  nn::Figure fig("architecture", 900, 560);
+  fig.title("The hand-built XOR network: 2 inputs, 2 hidden units, 1 output");
+  // [listing diagram]
+  nn::draw_network(fig, {2, 2, 1}, {net.hidden.W, net.output.W}, {net.hidden.b, net.output.b},
+                   {nn::to_string(net.hidden.g), nn::to_string(net.output.g)});
+  // [end diagram]
+  fig.save(out);
+}
+
+// The line where unit i of a 2-input layer has z = 0 (its output is g(0), the middle of
+// the step), as two points at x = lo and x = hi: w1 x + w2 y + b = 0.
+void unit_line(nn::Plot& plot, const Layer& layer, arma::uword i, double lo, double hi,
+               const std::string& name, nn::Style style) {
+  const double w1 = layer.W(i, 0), w2 = layer.W(i, 1), b = layer.b(i);
+  const arma::vec x = {lo, hi};
+  const arma::vec y = -(w1 * x + b) / w2;
+  plot.line(name, x, y, style);
+}
+
+// The four XOR samples at the positions P (2 x 4), one series per class; the CSV's value
+// column holds the network's output y for each sample.
+void xor_points(nn::Plot& plot, const arma::mat& P, const nn::Dataset& xor_data,
+                const arma::rowvec& y) {
+  for (arma::uword k = 0; k < 2; ++k) {
+    const arma::uvec idx = arma::find(xor_data.y == k);
+    const arma::mat Pk = P.cols(idx);
+    const arma::rowvec yk = y.cols(idx);
+    plot.points("XOR = " + std::to_string(k), Pk.row(0).t(), Pk.row(1).t(),
+                {.colour = static_cast<int>(k), .point_size = 2.6, .point_type = k ? 5 : 7},
+                yk.t());
+  }
+}
+
+// Writes what the model answers at (x, y) there: "y > 0.5: answer 1" or "y < 0.5: answer 0".
+template <typename Model>
+void answer_label(nn::Plot& plot, const Model& model, double x, double y) {
+  const arma::mat P = arma::vec{x, y};  // (2 x 1): one point
+  const bool one = model(P)(0, 0) >= 0.5;
+  plot.label(x, y, one ? "y > 0.5: answer 1" : "y < 0.5: answer 0", "center", 12);
+}
+
+void draw_hidden_space(const Network& net, const nn::Dataset& xor_data, const Pass& pass,
+                       const std::string& out) {
+  nn::Figure fig("hidden_space", 1300, 620);
+  fig.layout(1, 2, "What the hidden layer does: it moves the four XOR points");
+  const arma::mat& X = xor_data.X;  // (2 x 4)
+
+  nn::Plot& in = fig.panel(0);
+  in.title("Input space (x_1, x_2): no single line separates the two classes")
+      .xlabel("x_1")
+      .ylabel("x_2")
+      .square()
+      .xrange(-0.4, 1.6)
+      .yrange(-0.4, 1.4)
+      .key("below")
+      .command("set bmargin 8");  // the same in both panels, so the two plots match
+  unit_line(in, net.hidden, 0, -0.4, 1.6, "OR unit's line z_1 = 0",
+            {.colour = 2, .width = 2.5, .dashed = true});
+  unit_line(in, net.hidden, 1, -0.4, 1.6, "AND unit's line z_2 = 0",
+            {.colour = 3, .width = 2.5, .dashed = true});
+  xor_points(in, X, xor_data, pass.Y);
+  for (arma::uword s = 0; s < 4; ++s)
+    in.label(X(0, s) + 0.07, X(1, s) - 0.09, "(" + num(X(0, s)) + ", " + num(X(1, s)) + ")",
+             "left", 12);
+
+  nn::Plot& hid = fig.panel(1);
+  hid.title("Hidden space (h_1, h_2): now one line does")
+      .xlabel("h_1 = OR(x_1, x_2)")
+      .ylabel("h_2 = AND(x_1, x_2)")
+      .square()
+      .xrange(-0.4, 1.6)
+      .yrange(-0.4, 1.4)
+      .key("below")
+      .command("set bmargin 8");  // the same in both panels, so the two plots match
+  // The output unit's decision over hidden space: y >= 0.5 where W2 h + b2 >= 0.
+  const nn::Grid grid(-0.4, 1.6, -0.4, 1.4, 81);
+  const arma::rowvec y_grid = forward(net.output, grid.points());
+  const arma::urowvec answer = y_grid >= 0.5;
+  hid.regions("answer", grid.xs, grid.ys, grid.reshape(answer), 2);
+  unit_line(hid, net.output, 0, -0.4, 1.6, "the output unit's line z = 0",
+            {.colour = 7, .width = 2.5});
+  const auto output_unit = [&](const arma::mat& P) { return forward(net.output, P); };
+  answer_label(hid, output_unit, 0.2, 1.2);
+  answer_label(hid, output_unit, 1.2, 0.2);
+  xor_points(hid, pass.H, xor_data, pass.Y);
+  const arma::mat& H = pass.H;
+  hid.label(H(0, 0), H(1, 0) - 0.12, "x = (0, 0)", "center", 12);
+  hid.label(H(0, 1), H(1, 1) - 0.12, "x = (0, 1) and (1, 0)", "center", 12);
+  hid.label(H(0, 3), H(1, 3) - 0.12, "x = (1, 1)", "center", 12);
+  fig.save(out);
+}
+
+void draw_decision_region(const Network& net, const nn::Dataset& xor_data,
+                          const std::string& out) {
+  const nn::Grid grid(-0.5, 1.5, -0.5, 1.5, 101);
+  const arma::rowvec y = forward(net, grid.points()).Y;  // (1 x 101*101)
+  const arma::urowvec answer = y >= 0.5;
+  nn::Figure fig("decision_region", 760, 720);
+  fig.title("The hand-built network's answer over the plane")
+      .xlabel("x_1")
+      .ylabel("x_2")
+      .square()
+      .xrange(-0.5, 1.5)
+      .yrange(-0.5, 1.5)
+      .key("outside bottom center horizontal");
+  fig.regions("answer", grid.xs, grid.ys, grid.reshape(answer), 2);
+  // The boundary drawn wide, so that the hidden units' lines stay visible on top of it.
+  fig.contour("boundary y = 0.5", grid.xs, grid.ys, grid.reshape(y), {0.5},
+              {.colour = 7, .width = 6});
+  unit_line(fig, net.hidden, 0, -0.5, 1.5, "OR unit's line z_1 = 0",
+            {.colour = 2, .width = 2.5, .dashed = true});
+  unit_line(fig, net.hidden, 1, -0.5, 1.5, "AND unit's line z_2 = 0",
+            {.colour = 3, .width = 2.5, .dashed = true});
+  fig.classes(xor_data.X, xor_data.y, {"XOR = 0", "XOR = 1"}, 2.4);
+  const auto network_answer = [&](const arma::mat& P) { return forward(net, P).Y; };
+  answer_label(fig, network_answer, 0.5, 0.5);
+  answer_label(fig, network_answer, -0.15, -0.35);
+  answer_label(fig, network_answer, 1.15, 1.35);
+  fig.save(out);
+}
+
+// ---------------------------------------------------------------------------------------
+// 5. Why the matrix form: the same sums, on a larger layer and batch
+// ---------------------------------------------------------------------------------------
+
+constexpr arma::uword kUnits = 256, kInputs = 512, kBatch = 1000;
+
+double seconds_since(std::chrono::steady_clock::time_point start) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+}
+
+struct Timing {
+  double loop_seconds, matrix_seconds, largest_difference;
+};
+
+Timing time_loop_vs_matrix() {
+  const arma::mat W(kUnits, kInputs, arma::fill::randn);  // (256 x 512)
+  const arma::vec b(kUnits, arma::fill::randn);           // (256)
+  const arma::mat X(kInputs, kBatch, arma::fill::randu);  // (512 x 1000)
+  auto start = std::chrono::steady_clock::now();
+  const arma::mat Z_loop = weighted_sums_loop(W, b, X);
+  const double loop_seconds = seconds_since(start);
+  start = std::chrono::steady_clock::now();
+  const arma::mat Z_matrix = weighted_sums(W, b, X);
+  const double matrix_seconds = seconds_since(start);
+  return {loop_seconds, matrix_seconds, arma::abs(Z_loop - Z_matrix).max()};
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  nn::CommandLine cli("04_layers",
+                      "Chapter 04: from one neuron to a layer; a hand-built network for XOR");
+  double scale = 1.0;
+  std::string activation = "sigmoid";
+  cli.app()
+      .add_option("--scale", scale, "Multiply every weight and bias of the XOR network by this")
+      ->check(nn::FinitePositive)
+      ->capture_default_str();
+  cli.app()
+      .add_option("--activation", activation, "The units' activation: sigmoid or step")
+      ->check(CLI::IsMember({"sigmoid", "step"}))
+      ->capture_default_str();
+  if (auto code = cli.parse(argc, argv)) return *code;
+  nn::make_reproducible(cli.seed());
+
+  try {
+    std::cout << "Chapter 04: from one neuron to a layer\n"
+              << "======================================\n\n";
+    const Network net = hand_built_xor(scale, nn::activation_from_string(activation));
+    const nn::Dataset xor_data = nn::logic_gate(nn::Gate::XOR);
+    const arma::mat& X = xor_data.X;  // (2 x 4)
+
+    std::cout << "1. One layer, computed unit by unit and as one matrix product\n";
+    print_matrix("X", X, ", the four XOR inputs, one sample per column");
+    print_matrix("W1", net.hidden.W, ", one row per hidden unit");
+    print_matrix("b1", net.hidden.b, "");
+    const arma::mat Z1_loop = weighted_sums_loop(net.hidden.W, net.hidden.b, X);
+    const arma::mat Z1 = weighted_sums(net.hidden.W, net.hidden.b, X);
+    print_matrix("Z1 = W1 X + b1", Z1, ", one column per sample");
+    std::cout << "  The loop gives the same Z1: largest difference "
+              << num(arma::abs(Z1_loop - Z1).max()) << "\n\n";
+
+    std::cout << "2. The hand-built XOR network (2-2-1, " << activation
+              << ", weights and biases times " << num(scale) << ")\n"
+              << "  hidden unit 1 = OR, hidden unit 2 = AND, output = h1 AND NOT h2\n";
+    const Pass pass = forward(net, X);
+    print_matrix("H = g(Z1)", pass.H, "");
+    print_matrix("Y = g(W2 H + b2)", pass.Y, "");
+    int right = 0;
+    for (arma::uword s = 0; s < 4; ++s) {
+      const int answer = pass.Y(0, s) >= 0.5 ? 1 : 0;
+      const bool ok = answer == static_cast<int>(xor_data.y(s));
+      right += ok;
+      std::cout << "  x = (" << num(X(0, s)) << ", " << num(X(1, s)) << ")  ->  h = ("
+                << num(pass.H(0, s), "%.6f") << ", " << num(pass.H(1, s), "%.6f")
+                << ")  ->  y = " << num(pass.Y(0, s), "%.6f") << "   XOR " << xor_data.y(s)
+                << ", answer " << answer << (ok ? "  right" : "  WRONG") << "\n";
+    }
+    std::cout << "\n";
+
+    std::cout << "3. The same sums on a larger layer: a loop against Armadillo's product\n"
+              << "  W (" << kUnits << " x " << kInputs << "), X (" << kInputs << " x " << kBatch
+              << "): " << num(double(kUnits * kInputs * kBatch) / 1e6, "%.0f")
+              << " million multiply-adds\n";
+    const Timing t = time_loop_vs_matrix();
+    std::cout << "  loop   " << num(t.loop_seconds, "%.3f") << " s\n"
+              << "  W * X  " << num(t.matrix_seconds, "%.3f") << " s   ("
+              << num(t.loop_seconds / t.matrix_seconds, "%.0f")
+              << " times faster here; timings vary by machine)\n"
+              << "  largest |Z_loop - Z_matrix| = " << num(t.largest_difference, "%.2g")
+              << "   (the same sums, added in another order)\n\n";
+
+    draw_architecture(net, cli.out_dir());
+    draw_hidden_space(net, xor_data, pass, cli.out_dir());
+    draw_decision_region(net, xor_data, cli.out_dir());
+
+    std::cout << "Results\n"
+              << "  XOR: " << right << " of 4 right"
+              << (right == 4 ? " (every output on the right side of 0.5)"
+                             : " (try a larger --scale: the units are not sharp enough)")
+              << "\n"
+              << "  loop and matrix product agree to " << num(t.largest_difference, "%.2g")
+              << " on a (" << kUnits << " x " << kBatch << ") Z\n"
+              << "Figures: architecture, hidden_space, decision_region (.png, .csv) in "
+              << cli.out_dir() << "\n";
+  } catch (const std::exception& e) {
+    std::cerr << "04_layers: error: " << e.what() << "\n";
+    return 1;
+  }
+  return 0;
+}
