@@ -2,6 +2,7 @@
 find_package(Armadillo REQUIRED)
 find_package(CLI11 REQUIRED)
 find_package(Boost REQUIRED COMPONENTS iostreams filesystem)
+find_package(ZLIB REQUIRED)  # the IDX data files (common/idx.cpp) are read through zlib
 if(NN_BUILD_TESTS)
   find_package(Catch2 2 REQUIRED)
 endif()
