@@ -1,0 +1,128 @@
+// batches.hpp: mini-batches, a new random order of the samples every epoch.
+//
+// Stochastic gradient descent takes a step after each small batch of samples instead of
+// after the whole data set. Shuffling the order each epoch keeps the batches different from
+// one epoch to the next, so their gradients' errors do not repeat.
+//
+//   epoch_order(n, seed, epoch)   a permutation of 0..n-1 that depends only on (seed, epoch):
+//                                 reproducible, and epoch 7 can be replayed without 0..6.
+//   gather_columns(X, idx, out)   out = the columns idx of X, into a reused buffer.
+//   MiniBatches<T>                both together over a data set (X, y):
+//
+//   nn::MiniBatches<float> batches(train.X, train.y, 64, seed);   // keeps references
+//   for (arma::uword epoch = 0; epoch < epochs; ++epoch) {
+//     batches.shuffle(epoch);
+//     for (arma::uword k = 0; k < batches.count(); ++k) {
+//       batches.gather(k);                  // batches.X() is (features x 64), batches.y()
+//       const arma::fmat& Z = net.forward(batches.X()); ...
+//     }
+//   }
+//
+// Every sample is in exactly one batch per epoch. When the batch size does not divide n,
+// the last batch is smaller (n mod batch_size samples), so no sample is left out; the
+// buffers are resized for it and back, twice per epoch.
+//
+// The shuffle is our own Fisher-Yates on std::mt19937_64 (whose output the C++ standard
+// fixes), not std::shuffle (whose algorithm each standard library picks), so the order is
+// the same with every compiler.
+#pragma once
+
+#include <algorithm>
+#include <armadillo>
+#include <cstdint>
+#include <random>
+#include <stdexcept>
+#include <string>
+
+namespace nn {
+
+// A permutation of 0..n-1 for this (seed, epoch).
+inline arma::uvec epoch_order(arma::uword n, std::uint64_t seed, arma::uword epoch) {
+  std::seed_seq seq{std::uint32_t(seed), std::uint32_t(seed >> 32), std::uint32_t(epoch),
+                    std::uint32_t(std::uint64_t(epoch) >> 32)};
+  std::mt19937_64 rng(seq);
+  arma::uvec order = arma::regspace<arma::uvec>(0, 1, n == 0 ? 0 : n - 1);
+  if (n == 0) order.reset();
+  // Fisher-Yates: for i = n-1 down to 1 swap order[i] with order[j], j uniform in 0..i.
+  for (arma::uword i = n; i-- > 1;) {
+    const std::uint64_t range = std::uint64_t(i) + 1;
+    // Uniform in 0..i by rejection: drop the top values that would favour small j.
+    const std::uint64_t limit = UINT64_MAX - UINT64_MAX % range;
+    std::uint64_t r;
+    do r = rng();
+    while (r >= limit);
+    std::swap(order(i), order(r % range));
+  }
+  return order;
+}
+
+// out (X.n_rows x idx.n_elem) = X's columns idx[0], idx[1], ... (out is resized only when
+// its shape changes). Throws for an index outside X.
+template <typename T>
+void gather_columns(const arma::Mat<T>& X, const arma::uvec& idx, arma::Mat<T>& out) {
+  out.set_size(X.n_rows, idx.n_elem);
+  for (arma::uword j = 0; j < idx.n_elem; ++j) {
+    if (idx(j) >= X.n_cols)
+      throw std::invalid_argument("gather_columns: column " + std::to_string(idx(j)) + " of " +
+                                  std::to_string(X.n_cols));
+    std::copy_n(X.colptr(idx(j)), X.n_rows, out.colptr(j));
+  }
+}
+
+template <typename T>
+class MiniBatches {
+ public:
+  // X (features x n), y (n) labels. Both are kept by reference: they must outlive this.
+  MiniBatches(const arma::Mat<T>& X, const arma::uvec& y, arma::uword batch_size,
+              std::uint64_t seed)
+      : X_(X), y_(y), batch_size_(batch_size), seed_(seed) {
+    if (y.n_elem != X.n_cols)
+      throw std::invalid_argument("MiniBatches: " + std::to_string(y.n_elem) + " labels for " +
+                                  std::to_string(X.n_cols) + " samples");
+    if (batch_size == 0) throw std::invalid_argument("MiniBatches: batch size must be > 0");
+    if (X.n_cols == 0) throw std::invalid_argument("MiniBatches: no samples");
+    order_ = arma::regspace<arma::uvec>(0, 1, X.n_cols - 1);
+  }
+  MiniBatches(const arma::Mat<T>&&, const arma::uvec&, arma::uword, std::uint64_t) = delete;
+  MiniBatches(const arma::Mat<T>&, const arma::uvec&&, arma::uword, std::uint64_t) = delete;
+
+  // Uses epoch_order(n, seed, epoch) for the following gathers. Before the first shuffle
+  // the order is 0, 1, ..., n-1.
+  void shuffle(arma::uword epoch) { order_ = epoch_order(X_.n_cols, seed_, epoch); }
+
+  arma::uword count() const { return (X_.n_cols + batch_size_ - 1) / batch_size_; }
+  arma::uword batch_size() const { return batch_size_; }
+  arma::uword n_samples() const { return X_.n_cols; }
+
+  // Fills X() and y() with batch k (0 <= k < count()) of the current order.
+  void gather(arma::uword k) {
+    if (k >= count())
+      throw std::out_of_range("MiniBatches::gather: batch " + std::to_string(k) + " of " +
+                              std::to_string(count()));
+    const arma::uword first = k * batch_size_;
+    const arma::uword size = std::min(batch_size_, X_.n_cols - first);
+    X_batch_.set_size(X_.n_rows, size);
+    y_batch_.set_size(size);
+    for (arma::uword j = 0; j < size; ++j) {
+      const arma::uword c = order_(first + j);
+      std::copy_n(X_.colptr(c), X_.n_rows, X_batch_.colptr(j));
+      y_batch_(j) = y_(c);
+    }
+    indices_ = order_.subvec(first, first + size - 1);
+  }
+
+  const arma::Mat<T>& X() const { return X_batch_; }      // (features x batch)
+  const arma::uvec& y() const { return y_batch_; }        // (batch)
+  const arma::uvec& indices() const { return indices_; }  // which samples batch k holds
+  const arma::uvec& order() const { return order_; }      // the current epoch's order
+
+ private:
+  const arma::Mat<T>& X_;
+  const arma::uvec& y_;
+  arma::uword batch_size_;
+  std::uint64_t seed_;
+  arma::uvec order_, y_batch_, indices_;
+  arma::Mat<T> X_batch_;
+};
+
+}  // namespace nn

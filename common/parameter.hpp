@@ -1,0 +1,34 @@
+// parameter.hpp: one tensor an optimiser updates, and the gradient that tells it how.
+//
+// A layer owns its weights W and biases b and the gradients dW and db its backward pass
+// computes. An optimiser does not need to know about layers: it walks a list of
+// Parameter entries, each pointing at a value tensor and its gradient, and updates the
+// values in place. Network::parameters() (network.hpp) builds that list.
+//
+//   std::vector<nn::Parameter<float>> params = net.parameters();   // once
+//   for (each batch) { ...forward, loss, backward...; optimizer.step(params); }
+#pragma once
+
+#include <armadillo>
+#include <string>
+#include <vector>
+
+namespace nn {
+
+template <typename T>
+struct Parameter {
+  std::string name;              // "W1", "b1", ...: layer numbers start at 1, as in the math
+  arma::Mat<T>* value;           // updated in place (a bias arma::Col<T> is an arma::Mat<T>)
+  const arma::Mat<T>* gradient;  // d loss / d value, the same shape as *value
+  bool is_weight;                // true for W: L2 weight decay applies; false for b
+};
+
+// The number of scalars in a parameter list (e.g. 235,146 for 784-256-128-10).
+template <typename T>
+arma::uword count_scalars(const std::vector<Parameter<T>>& params) {
+  arma::uword n = 0;
+  for (const Parameter<T>& p : params) n += p.value->n_elem;
+  return n;
+}
+
+}  // namespace nn

@@ -1,0 +1,258 @@
+// Tests for common/network.hpp
+#include <catch2/catch.hpp>
+
+#include <cmath>
+#include <random>
+
+#include "common/gradient_check.hpp"
+#include "common/loss.hpp"
+#include "common/network.hpp"
+#include "common/optimizer.hpp"
+#include "common/toy_data.hpp"
+
+using nn::Activation;
+
+// See gradient_check.hpp: 1e-7 separates a right backward pass from a wrong one in double.
+constexpr double kGradientTolerance = 1e-7;
+
+// How the gradients are compared. nn::relative_error divides each entry's error by that
+// entry, which is right for one activation or one loss, but a network's gradient entry is
+// a sum over the batch and the paths through the layers, and such sums sometimes cancel
+// to 1e-5 of their neighbours by chance. The finite difference of f still has its absolute
+// rounding error eps |f| / h ~ 1e-11 there, so the entry's own relative error can reach
+// 1e-6 while the gradient is right to 10 digits. So a parameter tensor is compared as a
+// whole: max_i |a_i - n_i| / max_i max(|a_i|, |n_i|), the relative error in the max norm.
+static double tensor_relative_error(const arma::mat& analytic, const arma::mat& numeric) {
+  const double scale = std::max(arma::abs(analytic).max(), arma::abs(numeric).max());
+  return scale == 0.0 ? 0.0 : arma::abs(analytic - numeric).max() / scale;
+}
+
+// ReLU's kink: perturbing a parameter by h = 1e-5 moves every Z by far less than 1e-3 in
+// these small networks, so inputs are redrawn until every |Z| of every layer exceeds it.
+constexpr double kKinkMargin = 1e-3;
+
+static arma::mat random_matrix(arma::uword rows, arma::uword cols, double sd,
+                               std::mt19937_64& rng) {
+  std::normal_distribution<double> normal(0.0, sd);
+  arma::mat M(rows, cols);
+  for (arma::uword i = 0; i < M.n_elem; ++i) M(i) = normal(rng);
+  return M;
+}
+
+static double smallest_abs_z(const nn::Network<double>& net) {
+  double smallest = arma::datum::inf;
+  for (const nn::Dense<double>& layer : net.layers())
+    smallest = std::min(smallest, arma::min(arma::abs(arma::vectorise(layer.Z()))));
+  return smallest;
+}
+
+// Compares every parameter's analytic gradient with central differences of loss(net).
+template <typename Loss>
+static void check_network_gradients(nn::Network<double>& net, Loss loss_and_backward) {
+  loss_and_backward(true);  // forward, loss, backward
+  std::vector<nn::Parameter<double>> params = net.parameters();
+  for (const nn::Parameter<double>& p : params) {
+    CAPTURE(p.name);
+    const arma::mat analytic = *p.gradient;
+    const arma::mat saved = *p.value;
+    const arma::mat numeric = nn::numerical_gradient(
+        [&](const arma::mat& theta) {
+          *p.value = theta;
+          return loss_and_backward(false);
+        },
+        saved);
+    *p.value = saved;
+    CHECK(tensor_relative_error(analytic, numeric) < kGradientTolerance);
+  }
+}
+
+TEST_CASE("network backward with softmax cross-entropy matches finite differences",
+          "[network]") {
+  const Activation hidden = GENERATE(Activation::sigmoid, Activation::tanh, Activation::relu);
+  const std::vector<arma::uword> sizes =
+      GENERATE(std::vector<arma::uword>{3, 4, 2}, std::vector<arma::uword>{2, 5, 4, 3},
+               std::vector<arma::uword>{4, 6, 5, 3, 4});
+  const arma::uword batch = GENERATE(1, 6);
+  CAPTURE(nn::to_string(hidden), sizes, batch);
+  std::mt19937_64 rng(sizes.size() * 10 + batch);
+
+  nn::Network<double> net(sizes, hidden);
+  arma::mat X;
+  arma::uvec y(batch);
+  const arma::uword K = sizes.back();
+  for (int attempt = 0;; ++attempt) {
+    REQUIRE(attempt < 1000);
+    for (arma::uword l = 0; l < net.n_layers(); ++l) {
+      nn::Dense<double>& layer = net.layer(l);
+      layer.W = random_matrix(layer.n_outputs(), layer.n_inputs(), 0.8, rng);
+      layer.b = arma::vec(random_matrix(layer.n_outputs(), 1, 0.3, rng));
+    }
+    X = random_matrix(sizes.front(), batch, 1.0, rng);
+    for (arma::uword j = 0; j < batch; ++j) y(j) = rng() % K;
+    net.forward(X);
+    if (smallest_abs_z(net) > kKinkMargin) break;
+  }
+  arma::mat dZ;
+  check_network_gradients(net, [&](bool backward) {
+    const double loss = nn::softmax_cross_entropy(net.forward(X), y, dZ);
+    if (backward) net.backward(dZ);
+    return loss;
+  });
+}
+
+TEST_CASE("network backward with binary cross-entropy and MSE matches finite differences",
+          "[network]") {
+  std::mt19937_64 rng(99);
+  nn::Network<double> net({3, 5, 1}, Activation::tanh);
+  net.initialize(nn::Initializer::normal(0.8), rng);
+  const arma::mat X = random_matrix(3, 7, 1.0, rng);
+  arma::mat Y(1, 7);
+  for (arma::uword j = 0; j < 7; ++j) Y(j) = double(rng() % 2);
+  arma::mat dOut;
+  SECTION("binary cross-entropy from logits") {
+    check_network_gradients(net, [&](bool backward) {
+      const double loss = nn::binary_cross_entropy_with_logits(net.forward(X), Y, dOut);
+      if (backward) net.backward(dOut);
+      return loss;
+    });
+  }
+  SECTION("mean squared error of a sigmoid output") {
+    nn::Network<double> sig({3, 5, 2}, Activation::tanh, Activation::sigmoid);
+    sig.initialize(nn::Initializer::normal(0.8), rng);
+    const arma::mat Y2 = arma::join_cols(Y, 1.0 - Y);
+    check_network_gradients(sig, [&](bool backward) {
+      const double loss = nn::mean_squared_error(sig.forward(X), Y2, dOut);
+      if (backward) sig.backward(dOut);
+      return loss;
+    });
+  }
+}
+
+TEST_CASE("a freshly initialised K-class network starts at a loss close to ln K", "[network]") {
+  // With small logits every class gets probability ~1/K and the loss is -ln(1/K) = ln K.
+  // Xavier-initialised logits here have a standard deviation s of about 0.2, which raises
+  // the expected loss by about s^2 (K-1)/(2K) < 0.02; 0.05 leaves room for the sample.
+  constexpr double kInitialLossTolerance = 0.05;
+  const arma::uword K = GENERATE(3, 5);
+  CAPTURE(K);
+  const nn::Dataset data = nn::spiral(100, K, 0.2, 1);
+  std::mt19937_64 rng(2);
+  nn::Network<double> net({2, 64, K}, Activation::tanh);
+  net.initialize(nn::Initializer::xavier(), rng);
+  const double loss = nn::softmax_cross_entropy(net.forward(data.X), data.y);
+  CHECK(std::abs(loss - std::log(double(K))) < kInitialLossTolerance);
+}
+
+TEMPLATE_TEST_CASE("a network overfits 20 samples to a near-zero loss", "[network]", float,
+                   double) {
+  // 20 samples, 3 classes, 2 x 32 x 3 tanh: enough parameters (195) to memorise them. A
+  // loss under 0.01 means every sample gets its class with probability above ~0.99.
+  constexpr double kOverfitLoss = 0.01;
+  // (Every spiral arm starts at the origin: leave those three identical points out.)
+  const nn::Dataset data = nn::spiral(10, 3, 0.2, 4);
+  const arma::uvec pick = {1,  2,  3,  4,  5,  6,  7,  11, 12, 13,
+                           14, 15, 16, 17, 21, 22, 23, 24, 25, 26};
+  const arma::Mat<TestType> X = arma::conv_to<arma::Mat<TestType>>::from(data.X.cols(pick));
+  const arma::uvec y = data.y(pick);
+  std::mt19937_64 rng(3);
+  nn::Network<TestType> net({2, 32, 3}, Activation::tanh);
+  net.initialize(nn::Initializer::xavier(), rng);
+  const std::vector<nn::Parameter<TestType>> params = net.parameters();
+  nn::Adam<TestType> adam(0.01);
+  arma::Mat<TestType> dZ;
+  const double first = nn::softmax_cross_entropy(net.forward(X), y);
+  double loss = first;
+  for (int step = 0; step < 2000; ++step) {
+    loss = nn::softmax_cross_entropy(net.forward(X), y, dZ);
+    net.backward(dZ);
+    adam.step(params);
+  }
+  loss = nn::softmax_cross_entropy(net.forward(X), y);
+  CAPTURE(first, loss);
+  CHECK(loss < kOverfitLoss);
+  CHECK(arma::all(net.predict(X) == y));
+}
+
+TEST_CASE("a float network computes what a double network does from the same seed",
+          "[network]") {
+  // Same initial weights up to float rounding; outputs agree to float precision.
+  constexpr double kFloatTolerance = 1e-5;
+  std::mt19937_64 rng_d(8), rng_f(8);
+  nn::Network<double> d({6, 16, 8, 4}, Activation::relu);
+  nn::Network<float> f({6, 16, 8, 4}, Activation::relu);
+  d.initialize(nn::Initializer::he(), rng_d);
+  f.initialize(nn::Initializer::he(), rng_f);
+  std::mt19937_64 rng(9);
+  const arma::mat X = random_matrix(6, 10, 1.0, rng);
+  const arma::fmat Xf = arma::conv_to<arma::fmat>::from(X);
+  CHECK(arma::approx_equal(arma::conv_to<arma::mat>::from(f.forward(Xf)), d.forward(X),
+                           "absdiff", kFloatTolerance));
+}
+
+TEST_CASE("network describes its architecture and lists its parameters", "[network]") {
+  nn::Network<float> net({784, 256, 128, 10}, Activation::relu);
+  CHECK(net.n_layers() == 3);
+  CHECK(net.layer_sizes() == std::vector<arma::uword>{784, 256, 128, 10});
+  CHECK(net.activations() ==
+        std::vector<Activation>{Activation::relu, Activation::relu, Activation::identity});
+  CHECK(net.n_parameters() == 235146);
+  const std::vector<nn::Parameter<float>> params = net.parameters();
+  REQUIRE(params.size() == 6);
+  CHECK(params[0].name == "W1");
+  CHECK(params[5].name == "b3");
+  CHECK(nn::count_scalars(params) == 235146);
+  CHECK(params[2].value == &net.layer(1).W);
+
+  const nn::Network<double> rebuilt({2, 3, 1}, {Activation::tanh, Activation::sigmoid});
+  CHECK(rebuilt.activations() ==
+        std::vector<Activation>{Activation::tanh, Activation::sigmoid});
+  CHECK_THROWS_AS(nn::Network<double>({2, 3, 1}, std::vector<Activation>{Activation::tanh}),
+                  std::invalid_argument);
+  CHECK_THROWS_AS(nn::Network<double>({2}, Activation::relu), std::invalid_argument);
+  nn::Network<double> built;
+  built.add(nn::Dense<double>(2, 4, Activation::relu));
+  CHECK_THROWS_WITH(built.add(nn::Dense<double>(3, 1, Activation::identity)),
+                    Catch::Contains("takes 3 inputs, the previous layer gives 4"));
+  nn::Network<double> empty;
+  const arma::mat X(2, 2, arma::fill::zeros);
+  CHECK_THROWS_AS(empty.forward(X), std::logic_error);
+}
+
+TEST_CASE("network predict takes the largest output, or thresholds a single one", "[network]") {
+  nn::Network<double> net({2, 3}, Activation::relu, Activation::identity);
+  net.layer(0).W = arma::eye(3, 2);  // output = (x1, x2, 0) for positive inputs
+  const arma::mat X = {{2.0, 0.5, -1.0}, {1.0, 3.0, -1.0}};
+  CHECK(arma::all(net.predict(X) == arma::uvec{0, 1, 2}));  // ties: the first maximum
+
+  nn::Network<double> logit({2, 1}, Activation::relu, Activation::identity);
+  logit.layer(0).W = {{1.0, -1.0}};
+  const arma::mat X1 = {{1.0, 0.0, 2.0}, {0.0, 1.0, 2.0}};  // logits 1, -1, 0
+  CHECK(arma::all(logit.predict(X1) == arma::uvec{1, 0, 1}));
+
+  nn::Network<double> prob({2, 1}, Activation::relu, Activation::sigmoid);
+  prob.layer(0).W = {{1.0, -1.0}};
+  CHECK(arma::all(prob.predict(X1) == arma::uvec{1, 0, 1}));  // sigmoid(0) = 0.5
+}
+
+TEST_CASE("a training step allocates nothing once the batch size is stable", "[network]") {
+  std::mt19937_64 rng(6);
+  nn::Network<float> net({50, 40, 30, 10}, Activation::relu);
+  net.initialize(nn::Initializer::he(), rng);
+  const std::vector<nn::Parameter<float>> params = net.parameters();
+  nn::Momentum<float> optimizer(0.01, 0.9);
+  const arma::fmat X(50, 32, arma::fill::randu);
+  const arma::uvec y = arma::randi<arma::uvec>(32, arma::distr_param(0, 9));
+  arma::fmat dZ;
+  std::vector<const float*> before;
+  for (int step = 0; step < 3; ++step) {
+    nn::softmax_cross_entropy(net.forward(X), y, dZ);
+    net.backward(dZ);
+    optimizer.step(params);
+    std::vector<const float*> now = {dZ.memptr()};
+    for (const nn::Dense<float>& layer : net.layers())
+      for (const arma::fmat* m : {&layer.Z(), &layer.A(), &layer.dZ(), &layer.dW()})
+        now.push_back(m->memptr());
+    if (step > 0) CHECK(now == before);
+    before = now;
+  }
+}
