@@ -1,0 +1,360 @@
+// Chapter 02: the perceptron
+// ===========================================================================================
+// What you learn: how a neuron can learn its weights from examples. Rosenblatt's perceptron
+// (1958) is chapter 01's neuron with the step activation, and a rule that nudges the weights
+// after every mistake:
+//     y = step(w . x + b)        w <- w + lr (t - y) x        b <- b + lr (t - y)
+// It learns AND and OR, and it never learns XOR, because one neuron draws one straight line
+// and no straight line puts XOR's two classes on different sides.
+//
+// Run:   ./tutorial 02        or   build/release/chapters/02_perceptron [--epochs 20]
+//                                  [--learning-rate 0.1] [--seed 42] [--help]
+// Draws (into plots/02_perceptron/):
+//   and_epochs.png     the AND perceptron's line after each epoch, over the four points
+//   errors.png         errors per epoch for AND, OR and XOR
+//   gates.png          the final line for each gate; for XOR at least one point is wrong
+#include <armadillo>
+
+#include <algorithm>
+#include <cstdio>
+#include <iostream>
+#include <string>
+#include <vector>
+
+#include "common/activation.hpp"
+#include "common/cli.hpp"
+#include "common/plot.hpp"
+#include "common/reproducible.hpp"
+#include "common/toy_data.hpp"
+
+namespace {
+
+// ---------------------------------------------------------------------------------------
+// 1. The perceptron: chapter 01's neuron with the step activation
+// ---------------------------------------------------------------------------------------
+
+// [listing perceptron]
+struct Perceptron {
+  arma::vec w;  // one weight per input   (2)
+  double b;     // the bias
+};
+
+// y = step(w . x + b): 1 on one side of the line w . x + b = 0 (and on it), 0 on the other
+double predict(const Perceptron& p, const arma::vec& x) {
+  return nn::step(arma::dot(p.w, x) + p.b);
+}
+// [end perceptron]
+
+// How many of the samples (one per column of X) the perceptron gets wrong.
+int count_errors(const Perceptron& p, const nn::Dataset& data) {
+  int errors = 0;
+  for (arma::uword i = 0; i < data.size(); ++i)
+    if (predict(p, data.X.col(i)) != static_cast<double>(data.y(i))) ++errors;
+  return errors;
+}
+
+// ---------------------------------------------------------------------------------------
+// 2. Rosenblatt's learning rule
+// ---------------------------------------------------------------------------------------
+
+// [listing rule]
+// One epoch: show the perceptron every sample once, in order, and correct it after each
+// mistake. t - y is 0 when it is right (nothing changes), +1 when it said 0 but should have
+// said 1 (w moves towards x), -1 when it said 1 but should have said 0 (w moves away).
+// Returns the number of corrections made.
+int train_one_epoch(Perceptron& p, const nn::Dataset& data, double learning_rate) {
+  int corrections = 0;
+  for (arma::uword i = 0; i < data.size(); ++i) {
+    const arma::vec x = data.X.col(i);                // (2)
+    const double t = static_cast<double>(data.y(i));  // the target, 0 or 1
+    const double y = predict(p, x);
+    p.w += learning_rate * (t - y) * x;
+    p.b += learning_rate * (t - y);
+    if (t != y) ++corrections;
+  }
+  return corrections;
+}
+// [end rule]
+
+// ---------------------------------------------------------------------------------------
+// 3. Training on AND, OR and XOR
+// ---------------------------------------------------------------------------------------
+
+// What happened during training: the perceptron and its errors after each epoch, and the
+// corrections made during it (entry 0 is the starting point, before any training).
+struct History {
+  nn::Gate gate;
+  std::vector<Perceptron> after_epoch;
+  std::vector<int> errors;
+  std::vector<int> corrections;
+
+  // The first epoch after which every sample is right, or -1 if there was none.
+  int solved_at() const {
+    for (std::size_t e = 0; e < errors.size(); ++e)
+      if (errors[e] == 0) return static_cast<int>(e);
+    return -1;
+  }
+};
+
+// [listing train]
+History train(nn::Gate gate, const Perceptron& start, int epochs, double learning_rate) {
+  const nn::Dataset data = nn::logic_gate(gate);
+  History h{gate, {start}, {count_errors(start, data)}, {0}};
+  Perceptron p = start;
+  for (int epoch = 1; epoch <= epochs; ++epoch) {
+    h.corrections.push_back(train_one_epoch(p, data, learning_rate));
+    h.after_epoch.push_back(p);
+    h.errors.push_back(count_errors(p, data));
+  }
+  return h;
+}
+// [end train]
+
+std::string num(double v) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.3g", v);
+  return buf;
+}
+
+std::string describe(const Perceptron& p) {
+  char buf[96];
+  std::snprintf(buf, sizeof buf, "w = (%6.3f, %6.3f)  b = %6.3f", p.w(0), p.w(1), p.b);
+  return buf;
+}
+
+std::string errors_text(int errors) {
+  return std::to_string(errors) + (errors == 1 ? " error" : " errors");
+}
+
+// The first epochs, one line each, then the last one.
+void print_history(const History& h, int shown_epochs) {
+  std::cout << nn::to_string(h.gate)
+            << "\n  epoch      w1      w2       b   errors after it   corrections during it\n";
+  const int last = static_cast<int>(h.errors.size()) - 1;
+  for (int e = 0; e <= last; ++e) {
+    if (e > shown_epochs && e < last) {
+      if (e == shown_epochs + 1) std::cout << "    ...\n";
+      continue;
+    }
+    const Perceptron& p = h.after_epoch[e];
+    char row[128];
+    std::snprintf(row, sizeof row, "  %5d  %6.3f  %6.3f  %6.3f   %15d   %21s\n", e, p.w(0),
+                  p.w(1), p.b, h.errors[e],
+                  e == 0 ? "(start)" : std::to_string(h.corrections[e]).c_str());
+    std::cout << row;
+  }
+}
+
+// ---------------------------------------------------------------------------------------
+// 4. Drawing a line: where w . x + b = 0 crosses the plotted square
+// ---------------------------------------------------------------------------------------
+
+constexpr double kLo = -0.5, kHi = 1.5;  // the plotted square, around the unit square
+
+// The part of the square where w . x + b >= 0 (where the perceptron says 1), as the corners
+// of a polygon: walk round the square and keep the corners on that side, plus the points
+// where an edge crosses the line. The crossings alone are the ends of the line.
+struct Cut {
+  std::vector<arma::vec> polygon;  // the side that says 1
+  std::vector<arma::vec> line;     // 0 or 2 points
+};
+
+Cut cut_square(const Perceptron& p) {
+  const std::vector<arma::vec> corners = {{kLo, kLo}, {kHi, kLo}, {kHi, kHi}, {kLo, kHi}};
+  Cut cut;
+  for (std::size_t k = 0; k < 4; ++k) {
+    const arma::vec& a = corners[k];
+    const arma::vec& c = corners[(k + 1) % 4];
+    const double za = arma::dot(p.w, a) + p.b, zc = arma::dot(p.w, c) + p.b;
+    if (za >= 0) cut.polygon.push_back(a);
+    if ((za >= 0) != (zc >= 0)) {
+      const arma::vec crossing = a + (za / (za - zc)) * (c - a);
+      cut.polygon.push_back(crossing);
+      cut.line.push_back(crossing);
+    }
+  }
+  return cut;
+}
+
+// "t = 0" above a point, on a white box so that a line crossing it leaves it readable.
+void label_target(nn::Plot& plot, double x1, double x2, arma::uword t) {
+  plot.command("set style textbox opaque fc rgb 'white' margins 2,1 noborder");
+  plot.command("set label 't = " + std::to_string(t) + "' at " + num(x1) + "," +
+               num(x2 + 0.27) + " center font ',11' boxed front");
+}
+
+// One panel: the side that says 1 shaded in class 1's tint, the line, the four points
+// (circles: t = 0, squares: t = 1), and a ring round each point the perceptron gets wrong.
+void draw_gate_panel(nn::Plot& plot, const Perceptron& p, nn::Gate gate,
+                     const std::string& title, bool label_targets) {
+  const nn::Dataset data = nn::logic_gate(gate);
+  plot.title(title).xlabel("x_1").ylabel("x_2").square();
+  plot.xrange(kLo, kHi).yrange(kLo, kHi).key("off");
+  plot.command("set xtics 0,1,1").command("set ytics 0,1,1");
+  const Cut cut = cut_square(p);
+  // The background says 0; the polygon is the side where the perceptron says 1.
+  plot.command("set object rectangle from graph 0,0 to graph 1,1 behind fc rgb '" +
+               nn::tint(0) + "' fs solid 1.0 noborder");
+  if (cut.polygon.size() >= 3) {
+    std::string poly = "set object polygon from ";
+    for (std::size_t k = 0; k <= cut.polygon.size(); ++k) {
+      const arma::vec& v = cut.polygon[k % cut.polygon.size()];
+      poly += (k ? " to " : "") + num(v(0)) + "," + num(v(1));
+    }
+    plot.command(poly + " behind fc rgb '" + nn::tint(1) + "' fs solid 1.0 noborder");
+  }
+  if (cut.line.size() == 2)
+    plot.line("w·x + b = 0", {cut.line[0](0), cut.line[1](0)}, {cut.line[0](1), cut.line[1](1)},
+              {.colour = 7, .width = 3});
+  plot.classes(data.X, data.y, {"t = 0", "t = 1"}, 2.2);
+  for (arma::uword i = 0; i < data.size(); ++i) {
+    const double x1 = data.X(0, i), x2 = data.X(1, i);
+    if (predict(p, data.X.col(i)) != static_cast<double>(data.y(i)))
+      plot.points("wrong", {x1}, {x2},
+                  {.colour = 4, .width = 2, .point_size = 4.5, .point_type = 6}, {1.0});
+    if (label_targets) label_target(plot, x1, x2, data.y(i));
+  }
+}
+
+// ---------------------------------------------------------------------------------------
+// 5. Figure: the AND perceptron's line after each epoch
+// ---------------------------------------------------------------------------------------
+
+void draw_epochs(const History& h, const std::string& out) {
+  // The truth table, then epoch 0 (the random start) to one epoch past the one that
+  // solved it, at most 7 epochs.
+  const int solved = h.solved_at();
+  const int total = static_cast<int>(h.errors.size()) - 1;
+  int last = std::min({solved >= 0 ? solved + 1 : 6, 6, total});
+  if (last + 2 > 4 && (last + 2) % 2 == 1 && last < total) ++last;  // fill two rows
+  const int panels = last + 2;
+  const int rows = panels <= 4 || panels % 2 == 1 ? 1 : 2;
+  const int cols = panels / rows;
+
+  nn::Figure fig("and_epochs", 300 * cols, 330 * rows);
+  fig.layout(rows, cols,
+             "The perceptron learning AND, epoch by epoch (shaded: where it says 1; "
+             "ringed: wrong)");
+  nn::Plot& table = fig.panel(0);
+  const nn::Dataset data = nn::logic_gate(h.gate);
+  table.title("the data: x_1 AND x_2").xlabel("x_1").ylabel("x_2").square().key("off");
+  table.xrange(kLo, kHi).yrange(kLo, kHi);
+  table.command("set xtics 0,1,1").command("set ytics 0,1,1");
+  table.classes(data.X, data.y, {"t = 0", "t = 1"}, 2.2);
+  for (arma::uword i = 0; i < data.size(); ++i)
+    label_target(table, data.X(0, i), data.X(1, i), data.y(i));
+  for (int e = 0; e <= last; ++e)
+    draw_gate_panel(fig.panel(e + 1), h.after_epoch[e], h.gate,
+                    "after epoch " + std::to_string(e) + ": " + errors_text(h.errors[e]),
+                    false);
+  fig.save(out);
+}
+
+// ---------------------------------------------------------------------------------------
+// 6. Figure: errors per epoch for AND, OR and XOR
+// ---------------------------------------------------------------------------------------
+
+void draw_errors(const std::vector<History>& all, const std::string& out) {
+  nn::Figure fig("errors", 900, 460);
+  const int epochs = static_cast<int>(all[0].errors.size()) - 1;
+  fig.title("Errors after each epoch (of 4 samples): XOR never reaches 0")
+      .xlabel("epoch")
+      .ylabel("misclassified samples")
+      .xrange(0, epochs)
+      .yrange(-0.25, 4.25)
+      .command("set ytics 0,1,4")
+      .key("top right");
+  // AND drawn wide and OR dashed on top of it: once both reach 0 both stay visible.
+  const std::vector<nn::Style> styles = {{.colour = 0, .width = 5},
+                                         {.colour = 1, .width = 2.5, .dashed = true},
+                                         {.colour = 2, .width = 2.5}};
+  for (std::size_t g = 0; g < all.size(); ++g) {
+    const arma::vec epoch = arma::regspace(0, epochs);
+    const arma::vec errors = arma::conv_to<arma::vec>::from(all[g].errors);
+    fig.line(nn::to_string(all[g].gate), epoch, errors, styles[g]);
+  }
+  fig.save(out);
+}
+
+// ---------------------------------------------------------------------------------------
+// 7. Figure: the final line for each gate
+// ---------------------------------------------------------------------------------------
+
+void draw_gates(const std::vector<History>& all, const std::string& out) {
+  nn::Figure fig("gates", 1000, 400);
+  fig.layout(1, 3,
+             "After training: one line per gate (shaded: where it says 1; ringed: wrong)");
+  for (std::size_t g = 0; g < all.size(); ++g) {
+    const History& h = all[g];
+    const int last = static_cast<int>(h.errors.size()) - 1;
+    draw_gate_panel(fig.panel(g), h.after_epoch[last], h.gate,
+                    nn::to_string(h.gate) + " after epoch " + std::to_string(last) + ": " +
+                        errors_text(h.errors[last]),
+                    true);
+  }
+  fig.save(out);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  nn::CommandLine cli("02_perceptron",
+                      "Chapter 02: the perceptron learns AND and OR, and never XOR");
+  int epochs = 20;
+  double learning_rate = 0.1;
+  cli.app()
+      .add_option("--epochs", epochs, "Passes over the four samples")
+      ->check(CLI::Range(1, 100000))
+      ->capture_default_str();
+  cli.app()
+      .add_option("--learning-rate", learning_rate, "Size of each correction (lr)")
+      ->check(nn::FinitePositive)
+      ->capture_default_str();
+  if (auto code = cli.parse(argc, argv)) return *code;
+  nn::make_reproducible(cli.seed());
+
+  try {
+    std::cout << "Chapter 02: the perceptron\n"
+              << "==========================\n\n";
+    // [listing start]
+    // The same random start for every gate: w and b uniform in [-0.5, 0.5].
+    const arma::vec start_wb = arma::randu<arma::vec>(3) - 0.5;
+    const Perceptron start{start_wb.head(2), start_wb(2)};
+    // [end start]
+    std::cout << "Start (random, seed " << cli.seed() << "): " << describe(start) << "\n"
+              << "Rule: after each sample, w <- w + lr (t - y) x, b <- b + lr (t - y), lr = "
+              << num(learning_rate) << "\n"
+              << "Training " << epochs << " epochs (4 samples each) on AND, OR and XOR.\n\n";
+
+    // 3. Training on AND, OR and XOR, then the figures (sections 5 to 7).
+    std::vector<History> all;
+    for (nn::Gate gate : {nn::Gate::AND, nn::Gate::OR, nn::Gate::XOR}) {
+      all.push_back(train(gate, start, epochs, learning_rate));
+      const int solved = all.back().solved_at();
+      print_history(all.back(), solved >= 0 ? solved + 1 : 8);
+      std::cout << "\n";
+    }
+
+    draw_epochs(all[0], cli.out_dir());
+    draw_errors(all, cli.out_dir());
+    draw_gates(all, cli.out_dir());
+
+    std::cout << "Results\n";
+    for (const History& h : all) {
+      const int solved = h.solved_at();
+      std::cout << "  " << (nn::to_string(h.gate) + ":   ").substr(0, 5);
+      if (solved >= 0) {
+        std::cout << "0 errors from epoch " << solved << " on\n";
+      } else {
+        const int fewest = *std::min_element(h.errors.begin(), h.errors.end());
+        std::cout << "never 0 errors in " << epochs << " epochs (never fewer than " << fewest
+                  << ")\n";
+      }
+    }
+    std::cout << "Figures: and_epochs, errors, gates (.png, .csv) in " << cli.out_dir() << "\n";
+  } catch (const std::exception& e) {
+    std::cerr << "02_perceptron: error: " << e.what() << "\n";
+    return 1;
+  }
+  return 0;
+}

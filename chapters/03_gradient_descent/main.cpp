@@ -1,0 +1,509 @@
+// Chapter 03: gradient descent
+// ===========================================================================================
+// What you learn: how a neuron with a smooth activation learns by following the slope of a
+// loss. One sigmoid neuron (logistic regression) separates two clouds of points:
+//     forward    z = w . x + b,   y = sigmoid(z)
+//     loss       binary cross-entropy (or mean squared error) between y and the target t
+//     backward   dL/dw = dL/dy * dy/dz * dz/dw, the chain rule, written out by hand
+//     update     w <- w - lr dL/dw,   b <- b - lr dL/db
+// and why cross-entropy, not squared error, is the loss to pair with a sigmoid.
+//
+// Run:   ./tutorial 03        or   build/release/chapters/03_gradient_descent
+//                                  [--learning-rate 1] [--epochs 150] [--loss bce|mse]
+//                                  [--seed 42] [--help]
+// Draws (into plots/03_gradient_descent/):
+//   loss_surface.png    the loss over (w1, w2) with the path gradient descent took, for
+//                       cross-entropy and for squared error, from the same start
+//   learning_rates.png  the loss per epoch for a rate too small, a good one, one too large
+//   gradients.png       how hard each loss pushes a wrong neuron: |dL/dz| against z
+//   boundary.png        the trained neuron's output over the data, and its line
+#include <armadillo>
+
+#include <cmath>
+#include <cstdio>
+#include <iostream>
+#include <string>
+#include <vector>
+
+#include "common/activation.hpp"
+#include "common/cli.hpp"
+#include "common/divergence.hpp"
+#include "common/gradient_check.hpp"
+#include "common/grid.hpp"
+#include "common/plot.hpp"
+#include "common/reproducible.hpp"
+#include "common/toy_data.hpp"
+
+namespace {
+
+std::string num(double v, const char* format = "%.4g") {
+  char buf[48];
+  std::snprintf(buf, sizeof buf, format, v);
+  return buf;
+}
+
+// ---------------------------------------------------------------------------------------
+// 1. The data: two Gaussian blobs
+// ---------------------------------------------------------------------------------------
+
+constexpr arma::uword kPerClass = 100;
+constexpr double kSpread = 1.0;  // the standard deviation of each blob
+
+nn::Dataset make_data(unsigned seed) {
+  const arma::mat centres = {{-1.0, 1.0},   // class 0 around (-1, -0.5)
+                             {-0.5, 0.5}};  // class 1 around (1, 0.5)
+  return nn::blobs(kPerClass, centres, kSpread, seed);
+}
+
+// ---------------------------------------------------------------------------------------
+// 2. The neuron and its loss
+// ---------------------------------------------------------------------------------------
+
+struct Neuron {
+  arma::vec w;  // (2)
+  double b;
+};
+
+enum class Loss { bce, mse };
+
+std::string to_string(Loss loss) {
+  return loss == Loss::bce ? "cross-entropy" : "squared error";
+}
+
+// [listing forward]
+// Forward, for the whole batch at once: X is (2 x n), one sample per column.
+//   Z = w^T X + b    (1 x n), the weighted sum of every sample
+//   A = sigmoid(Z)   (1 x n), the neuron's output y for every sample
+arma::rowvec forward(const Neuron& neuron, const arma::mat& X) {
+  const arma::rowvec Z = neuron.w.t() * X + neuron.b;
+  return nn::sigmoid(arma::mat(Z));
+}
+// [end forward]
+
+// [listing loss]
+// The loss of outputs A (1 x n) against targets T (1 x n), averaged over the batch.
+//   squared error   L = 1/n sum (y - t)^2
+//   cross-entropy   L = -1/n sum [t ln y + (1 - t) ln(1 - y)]
+// For t = 1 the cross-entropy term is -ln y; for t = 0 it is -ln(1 - y) = -ln sigmoid(-z).
+// So it is minus the log of the probability the neuron gives the right answer, which is
+// sigmoid(S) with S = (2t - 1) z. Computing that from Z, rather than 1 - y, keeps every digit
+// when y is close to 1.
+double loss_of(Loss loss, const arma::rowvec& Z, const arma::rowvec& A, const arma::rowvec& T) {
+  const double n = static_cast<double>(Z.n_elem);
+  if (loss == Loss::mse) return arma::accu(arma::square(A - T)) / n;
+  const arma::rowvec S = (2.0 * T - 1.0) % Z;        // % is the element-wise product
+  const arma::rowvec P = nn::sigmoid(arma::mat(S));  // probability of the right answer
+  return -arma::accu(arma::log(P)) / n;
+}
+// [end loss]
+
+double loss_of(Loss loss, const Neuron& neuron, const arma::mat& X, const arma::rowvec& T) {
+  const arma::rowvec Z = neuron.w.t() * X + neuron.b;
+  return loss_of(loss, Z, nn::sigmoid(arma::mat(Z)), T);
+}
+
+// ---------------------------------------------------------------------------------------
+// 3. The chain rule, written as code
+// ---------------------------------------------------------------------------------------
+
+struct Gradient {
+  arma::vec dw;  // dL/dw   (2)
+  double db;     // dL/db
+};
+
+// [listing backward]
+// dL/dw = dL/dy * dy/dz * dz/dw, for every sample at once (A and T are (1 x n)).
+Gradient backward(Loss loss, const arma::mat& X, const arma::rowvec& A, const arma::rowvec& T) {
+  const double n = static_cast<double>(X.n_cols);
+  arma::rowvec dZ;  // dL/dz for each sample   (1 x n)
+  if (loss == Loss::mse) {
+    const arma::rowvec dA = 2.0 * (A - T) / n;  // dL/dy of 1/n sum (y - t)^2
+    const arma::rowvec dA_dZ = A % (1.0 - A);   // dy/dz = sigmoid'(z) = y (1 - y)
+    dZ = dA % dA_dZ;
+  } else {
+    // dL/dy = (y - t) / (y (1 - y)) / n for cross-entropy; times dy/dz = y (1 - y),
+    // the y (1 - y) cancels:
+    dZ = (A - T) / n;
+  }
+  // dz/dw = x and dz/db = 1: each sample adds its dL/dz times its input.
+  Gradient g;
+  g.dw = X * dZ.t();  // (2 x n) * (n x 1) = (2 x 1): sum over samples of dL/dz_i x_i
+  g.db = arma::accu(dZ);
+  return g;
+}
+// [end backward]
+
+// ---------------------------------------------------------------------------------------
+// 4. Checking the gradient against finite differences
+// ---------------------------------------------------------------------------------------
+
+// [listing check]
+// The backward pass against central differences of the loss, at random weights on random
+// data, in double precision: theta = (w1, w2, b).
+double gradient_check(Loss loss) {
+  const arma::mat X = arma::randn<arma::mat>(2, 16);  // 16 random samples   (2 x 16)
+  const arma::urowvec coin = arma::randu<arma::rowvec>(16) > 0.5;
+  const arma::rowvec T = arma::conv_to<arma::rowvec>::from(coin);  // random 0/1 targets
+  const arma::vec theta0 = arma::randn<arma::vec>(3);              // random w1, w2, b
+
+  auto L = [&](const arma::mat& theta) {
+    return loss_of(loss, Neuron{theta.rows(0, 1), theta(2)}, X, T);
+  };
+  const Neuron neuron{theta0.rows(0, 1), theta0(2)};
+  const Gradient g = backward(loss, X, forward(neuron, X), T);
+  const arma::vec analytic = {g.dw(0), g.dw(1), g.db};
+  return nn::relative_error(analytic, nn::numerical_gradient(L, theta0));
+}
+// [end check]
+
+// ---------------------------------------------------------------------------------------
+// 5. Gradient descent
+// ---------------------------------------------------------------------------------------
+
+// Where training went: the neuron and the loss before each update (entry 0 is the start,
+// the last entry the trained neuron).
+struct Run {
+  Loss loss;
+  double learning_rate;
+  std::vector<Neuron> path;
+  std::vector<double> losses;
+};
+
+// [listing train]
+// Full-batch gradient descent from `neuron`: forward, loss, backward, update, `epochs` times.
+// A run whose loss blows up stops the chapter (stop_if_diverged throws), unless the caller
+// only wants to see how far it got (the learning-rate figure): then the run just ends.
+enum class OnDivergence { stop_chapter, end_run };
+
+Run train(Loss loss, const nn::Dataset& data, Neuron neuron, double learning_rate, int epochs,
+          OnDivergence on_divergence = OnDivergence::stop_chapter) {
+  const arma::rowvec T = arma::conv_to<arma::rowvec>::from(data.y);  // targets (1 x n)
+  Run run{loss, learning_rate, {}, {}};
+  for (int epoch = 0; epoch <= epochs; ++epoch) {             // epoch 0 records the start
+    const arma::rowvec Z = neuron.w.t() * data.X + neuron.b;  // forward   (1 x n)
+    const arma::rowvec A = nn::sigmoid(arma::mat(Z));
+    const double L = loss_of(loss, Z, A, T);  // loss
+    if (!std::isfinite(L) && on_divergence == OnDivergence::end_run) break;
+    nn::stop_if_diverged(L, epoch, learning_rate);
+    run.path.push_back(neuron);
+    run.losses.push_back(L);
+    if (epoch == epochs) break;  // the trained neuron: measured, not updated
+    const Gradient g = backward(loss, data.X, A, T);  // backward
+    neuron.w -= learning_rate * g.dw;                 // update: a step downhill
+    neuron.b -= learning_rate * g.db;
+  }
+  return run;
+}
+// [end train]
+
+double accuracy(const Neuron& neuron, const nn::Dataset& data) {
+  const arma::rowvec A = forward(neuron, data.X);
+  const arma::urowvec predicted = A >= 0.5;
+  return static_cast<double>(arma::accu(predicted == data.y.t())) / data.size();
+}
+
+// ---------------------------------------------------------------------------------------
+// 6. Why cross-entropy: how hard each loss pushes a neuron that is wrong
+// ---------------------------------------------------------------------------------------
+
+// dL/dz for one sample with target t = 1 (n = 1), for each loss.
+double dL_dz(Loss loss, double z) {
+  const double y = nn::sigmoid(z);
+  return loss == Loss::mse ? 2.0 * (y - 1.0) * y * (1.0 - y) : y - 1.0;
+}
+
+void print_push_table() {
+  std::cout << "How hard each loss pushes one sample with target t = 1 (dL/dz):\n"
+            << "      z        y = sigmoid(z)   squared error   cross-entropy\n";
+  for (double z : {-8.0, -4.0, -2.0, 0.0, 2.0, 4.0})
+    std::cout << num(z, "%7.0f") << num(nn::sigmoid(z), "%22.5f")
+              << num(dL_dz(Loss::mse, z), "%16.5f") << num(dL_dz(Loss::bce, z), "%16.5f")
+              << "\n";
+  std::cout << "At z = -8 (confidently wrong), cross-entropy pushes "
+            << num(dL_dz(Loss::bce, -8) / dL_dz(Loss::mse, -8), "%.0f")
+            << " times harder than squared error.\n\n";
+}
+
+// ---------------------------------------------------------------------------------------
+// 7. The learning rate
+// ---------------------------------------------------------------------------------------
+
+// [listing curvature]
+// How sharply the cross-entropy loss curves at `neuron`, along its most curved direction:
+// the largest eigenvalue of its Hessian (the matrix of second derivatives),
+//     H = 1/n sum y (1 - y) x~ x~^T      with x~ = (x1, x2, 1), one column per sample.
+// Near a minimum, a step of size lr along that direction multiplies the distance to the
+// minimum by (1 - lr lambda): it overshoots when lr lambda > 1 and grows when lr lambda > 2.
+double largest_curvature(const Neuron& neuron, const arma::mat& X) {
+  const arma::rowvec A = forward(neuron, X);
+  const arma::mat Xt = arma::join_cols(X, arma::ones<arma::rowvec>(X.n_cols));  // (3 x n)
+  const arma::mat Xs = Xt.each_row() % (A % (1.0 - A));                         // (3 x n)
+  const arma::mat H = Xs * Xt.t() / static_cast<double>(X.n_cols);              // (3 x 3)
+  return arma::eig_sym(H).max();
+}
+// [end curvature]
+
+// ---------------------------------------------------------------------------------------
+// 8. The figures
+// ---------------------------------------------------------------------------------------
+
+// The loss surface over (w1, w2) and the path gradient descent took. The loss is a function
+// of three numbers (w1, w2, b) and a picture shows two: each panel is the slice through the
+// bias its run ended with, so the path ends on the surface drawn.
+constexpr arma::uword kSurfaceGrid = 61;  // grid points per axis
+
+void draw_surface_panel(nn::Plot& plot, const Run& run, const nn::Dataset& data, double half) {
+  const arma::rowvec T = arma::conv_to<arma::rowvec>::from(data.y);
+  const double b = run.path.back().b;
+  const nn::Grid grid(-half, half, -half, half, kSurfaceGrid);
+  const arma::mat P = grid.points();  // (2 x G): one (w1, w2) per column
+  arma::rowvec L(P.n_cols);
+  for (arma::uword k = 0; k < P.n_cols; ++k)
+    L(k) = loss_of(run.loss, Neuron{P.col(k), b}, data.X, T);
+  const arma::mat V = grid.reshape(L);
+  plot.title(to_string(run.loss) + " (b = " + num(b, "%.2f") + ")")
+      .xlabel("w_1")
+      .ylabel("w_2")
+      .cblabel("loss")
+      .square()
+      .xrange(-half, half)
+      .yrange(-half, half)
+      .key("top left");
+  plot.heatmap("loss", grid.xs, grid.ys, V);
+  std::vector<double> levels;
+  const double lo = V.min(), hi = V.max();
+  for (int k = 1; k <= 12; ++k) levels.push_back(lo + (hi - lo) * std::pow(k / 13.0, 2.0));
+  plot.contour("contours", grid.xs, grid.ys, V, levels,
+               {.colour = 7, .width = 0.8, .in_key = false});
+  arma::vec w1(run.path.size()), w2(run.path.size()), loss(run.losses);
+  for (std::size_t k = 0; k < run.path.size(); ++k) {
+    w1(k) = run.path[k].w(0);
+    w2(k) = run.path[k].w(1);
+  }
+  plot.line("gradient descent", w1, w2, {.colour = 4, .width = 3}, loss);
+  plot.points("start", {w1(0)}, {w2(0)}, {.colour = 7, .point_size = 2, .point_type = 5});
+  plot.points("end", {w1(w1.n_elem - 1)}, {w2(w2.n_elem - 1)},
+              {.colour = 4, .point_size = 2.2, .point_type = 7});
+}
+
+void draw_surface(const Run& bce, const Run& mse, const nn::Dataset& data,
+                  const std::string& out) {
+  // The square drawn: at least [-6, 6]^2, larger if a path goes further.
+  double half = 6.0;
+  for (const Run* r : {&bce, &mse})
+    for (const Neuron& n : r->path)
+      half = std::max(half, std::ceil(arma::abs(n.w).max() + 0.5));
+  nn::Figure fig("loss_surface", 1300, 620);
+  fig.layout(1, 2,
+             "The loss over (w_1, w_2) and the path of gradient descent: same start, "
+             "learning rate " +
+                 num(bce.learning_rate) + ", " + std::to_string(bce.path.size() - 1) +
+                 " epochs");
+  draw_surface_panel(fig.panel(0), bce, data, half);
+  draw_surface_panel(fig.panel(1), mse, data, half);
+  fig.save(out);
+}
+
+// The loss per epoch for three learning rates.
+void draw_learning_rates(const std::vector<Run>& runs, const std::vector<std::string>& verdicts,
+                         const std::string& out) {
+  nn::Figure fig("learning_rates", 900, 520);
+  fig.title("Loss per epoch for three learning rates (" + to_string(runs[0].loss) + ")")
+      .xlabel("epoch")
+      .ylabel("loss")
+      .logscale_y()
+      .key("top right");
+  int epochs = 0;  // the longest run: every run that did not diverge
+  for (const Run& r : runs) epochs = std::max(epochs, static_cast<int>(r.losses.size()) - 1);
+
+  fig.xrange(0, epochs);
+  for (std::size_t k = 0; k < runs.size(); ++k) {
+    const Run& r = runs[k];
+    const int last = static_cast<int>(r.losses.size()) - 1;
+    const std::string diverged =
+        last < epochs ? ", diverged at epoch " + std::to_string(last + 1) : "";
+    const arma::vec epoch = arma::regspace(0, last);
+    fig.line("lr = " + num(r.learning_rate) + " (" + verdicts[k] + diverged + ")", epoch,
+             arma::vec(r.losses), {.colour = static_cast<int>(k), .width = 2.5});
+  }
+  fig.save(out);
+}
+
+// How hard each loss pushes a sample with t = 1, against z.
+void draw_gradients(const std::string& out) {
+  nn::Figure fig("gradients", 900, 520);
+  fig.title("How hard each loss pushes a sample with target t = 1")
+      .xlabel("z = w·x + b")
+      .ylabel("|dL/dz|  (log scale)")
+      .logscale_y()
+      .yrange(1e-5, 10)
+      .command("set format y '10^{%L}'")
+      .key("bottom right");
+  fig.arrow(0, 1e-5, 0, 10, 1.2, "#888888", false);
+  fig.label(-5, 4, "z < 0: the neuron says 0, wrongly", "center", 12, "#555555");
+  fig.label(2, 4, "z > 0: it says 1, rightly", "center", 12, "#555555");
+
+  const arma::vec z = arma::linspace(-10, 4, 141);
+  for (Loss loss : {Loss::bce, Loss::mse}) {
+    arma::vec push(z.n_elem);
+    for (arma::uword k = 0; k < z.n_elem; ++k) push(k) = std::abs(dL_dz(loss, z(k)));
+    fig.line(to_string(loss), z, push, {.colour = loss == Loss::bce ? 4 : 0, .width = 2.5});
+  }
+  fig.save(out);
+}
+
+// The trained neuron over the data: its output, its line.
+void draw_boundary(const Neuron& neuron, const nn::Dataset& data, const std::string& title,
+                   const std::string& out) {
+  const nn::Grid grid(-4.5, 4.5, -4, 4, 101);
+  const arma::rowvec Y = forward(neuron, grid.points());
+  nn::Figure fig("boundary", 820, 740);
+  fig.title(title)
+      .xlabel("x_1")
+      .ylabel("x_2")
+      .cblabel("output y = sigmoid(w·x + b)")
+      .cbrange(0, 1)
+      .square()
+      .xrange(-4.5, 4.5)
+      .yrange(-4, 4)
+      .key("below horizontal");
+  fig.heatmap("y", grid.xs, grid.ys, grid.reshape(Y), true, 0, 1);
+  // Light tints instead of full colours behind the points, so the points stand out.
+  fig.command("set palette defined (0 '" + nn::tint(0) + "', 1 '#FFFFFF', 2 '" + nn::tint(1) +
+              "')");
+  fig.classes(data.X, data.y, {"class 0 (t = 0)", "class 1 (t = 1)"});
+  // The line w . x + b = 0, where y = 0.5: through the point -b w / |w|^2 (the nearest to
+  // the origin), perpendicular to w. Drawn long; the plot clips it.
+  const arma::vec foot = -neuron.b * neuron.w / arma::dot(neuron.w, neuron.w);
+  const arma::vec along = arma::vec{-neuron.w(1), neuron.w(0)} / arma::norm(neuron.w);
+  const arma::vec x1 = {foot(0) - 20 * along(0), foot(0) + 20 * along(0)};
+  const arma::vec x2 = {foot(1) - 20 * along(1), foot(1) + 20 * along(1)};
+  fig.line("w·x + b = 0  (y = 0.5)", x1, x2, {.colour = 7, .width = 3});
+
+  fig.save(out);
+}
+
+const Run& bce_of(const Run& a, const Run& b) { return a.loss == Loss::bce ? a : b; }
+const Run& mse_of(const Run& a, const Run& b) { return a.loss == Loss::mse ? a : b; }
+
+std::string percent(double fraction) { return num(100 * fraction, "%.1f") + "%"; }
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  nn::CommandLine cli("03_gradient_descent",
+                      "Chapter 03: one sigmoid neuron trained by gradient descent");
+  double learning_rate = 1.0;
+  int epochs = 150;
+  std::string loss_name = "bce";
+  cli.app()
+      .add_option("--learning-rate", learning_rate, "Step size lr of gradient descent")
+      ->check(nn::FinitePositive)
+      ->capture_default_str();
+  cli.app()
+      .add_option("--epochs", epochs, "Gradient-descent steps (each sees all samples)")
+      ->check(CLI::Range(1, 100000))
+      ->capture_default_str();
+  cli.app()
+      .add_option("--loss", loss_name, "bce (cross-entropy) or mse (squared error)")
+      ->check(CLI::IsMember({"bce", "mse"}))
+      ->capture_default_str();
+  if (auto code = cli.parse(argc, argv)) return *code;
+  nn::make_reproducible(cli.seed());
+
+  try {
+    std::cout << "Chapter 03: gradient descent\n"
+              << "============================\n\n";
+    const Loss loss = loss_name == "bce" ? Loss::bce : Loss::mse;
+    const Loss other = loss == Loss::bce ? Loss::mse : Loss::bce;
+
+    // 4. First: nothing below should trust a gradient that has not been checked.
+    std::cout << "Gradient check: backward() against central differences of the loss,\n"
+                 "at random weights on random data (double precision)\n";
+    for (Loss l : {Loss::bce, Loss::mse})
+      std::cout << "  " << (to_string(l) + "       ").substr(0, 16) << "relative error "
+                << num(gradient_check(l), "%.1e") << "   (must be < 1e-7)\n";
+
+    const nn::Dataset data = make_data(cli.seed());
+    std::cout << "\nData: two Gaussian blobs, " << kPerClass
+              << " points each, around (-1, -0.5) and (1, 0.5), sd " << num(kSpread)
+              << " (seed " << cli.seed() << ")\n";
+    // [listing start]
+    // A start that is confidently wrong: w points away from class 1.
+    const Neuron start{{-5.0, -4.0}, 0.0};
+    // [end start]
+    std::cout << "Start: w = (" << num(start.w(0)) << ", " << num(start.w(1))
+              << "), b = " << num(start.b) << ", accuracy " << percent(accuracy(start, data))
+              << "\n\n";
+
+    // 5. Gradient descent with the chosen loss, and with the other from the same start.
+    std::cout << "Gradient descent, learning rate " << num(learning_rate) << ", " << epochs
+              << " epochs, the same start for both losses\n";
+    const Run main_run = train(loss, data, start, learning_rate, epochs);
+    const Run other_run = train(other, data, start, learning_rate, epochs);
+    std::cout << "           " << to_string(loss) << "           " << to_string(other) << "\n"
+              << "  epoch      loss  accuracy         loss  accuracy\n";
+    for (int e = 0; e <= epochs; e += std::max(1, epochs / 10)) {
+      char row[96];
+      std::snprintf(row, sizeof row, "  %5d   %7.4f   %6.1f%%      %7.4f   %6.1f%%\n", e,
+                    main_run.losses[e], 100 * accuracy(main_run.path[e], data),
+                    other_run.losses[e], 100 * accuracy(other_run.path[e], data));
+      std::cout << row;
+    }
+    std::cout << "\n";
+
+    // 6. Why cross-entropy.
+    print_push_table();
+
+    // 7. Three learning rates for cross-entropy, whatever --loss says (the verdicts
+    // are for it), from the same start. A run that blows up is drawn up to where it did.
+    const std::vector<double> rates = {0.05, 1.0, 50.0};
+    const std::vector<std::string> verdicts = {"too small", "good", "too large"};
+    std::vector<Run> sweep;
+    for (double lr : rates)
+      sweep.push_back(train(Loss::bce, data, start, lr, epochs, OnDivergence::end_run));
+    const double lambda = largest_curvature(bce_of(main_run, other_run).path.back(), data.X);
+    std::cout << "Learning rates (cross-entropy, same start, " << epochs << " epochs)\n"
+              << "  largest curvature of the cross-entropy at the trained neuron: lambda = "
+              << num(lambda) << "\n"
+              << "  near the minimum a step overshoots it when lr > 1/lambda = "
+              << num(1 / lambda) << ",\n"
+              << "  and lands further from it than it started when lr > 2/lambda = "
+              << num(2 / lambda) << "\n";
+    for (std::size_t k = 0; k < sweep.size(); ++k) {
+      const Run& r = sweep[k];
+      std::cout << "  lr = " << num(rates[k], "%-5g") << "  final loss "
+                << num(r.losses.back(), "%.4f");
+      if (static_cast<int>(r.losses.size()) <= epochs)
+        std::cout << " (diverged at epoch " << r.losses.size() << ")";
+      std::cout << "   " << verdicts[k] << "\n";
+    }
+    std::cout << "\n";
+
+    // 8. The figures, once every run has succeeded.
+    draw_surface(bce_of(main_run, other_run), mse_of(main_run, other_run), data, cli.out_dir());
+    draw_learning_rates(sweep, verdicts, cli.out_dir());
+    draw_gradients(cli.out_dir());
+    const Neuron& trained = main_run.path.back();
+    draw_boundary(trained, data,
+                  "The trained neuron (" + to_string(loss) +
+                      "): " + percent(accuracy(trained, data)) + " of the points on their side",
+                  cli.out_dir());
+
+    std::cout << "Results (" << to_string(loss) << ", learning rate " << num(learning_rate)
+              << ", " << epochs << " epochs)\n"
+              << "  final loss " << num(main_run.losses.back(), "%.4f") << ", accuracy "
+              << percent(accuracy(trained, data)) << "\n"
+              << "  w = (" << num(trained.w(0), "%.3f") << ", " << num(trained.w(1), "%.3f")
+              << "), b = " << num(trained.b, "%.3f") << "\n"
+              << "  " << to_string(other) << " from the same start: final loss "
+              << num(other_run.losses.back(), "%.4f") << ", accuracy "
+              << percent(accuracy(other_run.path.back(), data)) << "\n";
+    std::cout << "Figures: loss_surface, learning_rates, gradients, boundary (.png, .csv) in "
+              << cli.out_dir() << "\n";
+  } catch (const std::exception& e) {
+    std::cerr << "03_gradient_descent: error: " << e.what() << "\n";
+    return 1;
+  }
+  return 0;
+}

@@ -1,0 +1,143 @@
+// Chapter checks for chapters/03_gradient_descent: the gradient is right, descent descends,
+// the headline numbers are the text's, a learning rate that blows up stops the chapter
+// cleanly, and the figures are the committed ones.
+#include <catch2/catch.hpp>
+
+#include <filesystem>
+#include <regex>
+#include <string>
+
+#include "support/chapter_run.hpp"
+
+using namespace nn::test;
+namespace fs = std::filesystem;
+
+namespace {
+
+// The relative error an analytic gradient may have against central differences in double
+// precision (see common/gradient_check.hpp: a right gradient lands near 1e-10).
+constexpr double kGradientTolerance = 1e-7;
+
+// The chapter prints the final loss with 4 decimals; the text quotes that print. Same seed,
+// same binary, same numbers, so the only slack needed is the rounding of the print.
+constexpr double kPrintedLossTolerance = 0.5e-4;
+
+// The first number after `label` in the output (e.g. "final loss "); fails if there is none.
+double number_after(const std::string& output, const std::string& label) {
+  const std::regex pattern(label + "([-+0-9.eE]+)");
+  std::smatch match;
+  REQUIRE(std::regex_search(output, match, pattern));
+  return std::stod(match[1].str());
+}
+
+// The loss per epoch of one panel's descent path in loss_surface.csv (panel 1 is
+// cross-entropy, panel 2 squared error).
+std::vector<double> path_losses(const std::string& dir, const std::string& panel) {
+  std::vector<double> losses;
+  for (const CsvRow& row :
+       series_rows(read_figure_csv(dir + "/loss_surface.csv"), "gradient descent"))
+    if (row.panel == panel) losses.push_back(row.value);
+  return losses;
+}
+
+}  // namespace
+
+TEST_CASE("chapter 03 prints the text's headline numbers and draws the committed figures",
+          "[chapter][03_gradient_descent]") {
+  const std::string out = fresh_dir("03_gradient_descent");
+  const RunResult run = run_chapter("03_gradient_descent", out);
+  INFO(run.output);
+  REQUIRE(run.exit_code == 0);
+  // Cross-entropy, learning rate 1, 150 epochs, seed 42.
+  CHECK(number_after(run.output, "\n  final loss ") ==
+        Approx(0.2581).margin(kPrintedLossTolerance));
+  CHECK_THAT(run.output, Catch::Contains("final loss 0.2581, accuracy 89.0%"));
+  CHECK_THAT(run.output, Catch::Contains("w = (2.336, 1.062), b = -0.021"));
+  // Squared error from the same confidently wrong start is still stuck after 150 epochs.
+  CHECK_THAT(run.output,
+             Catch::Contains("squared error from the same start: final loss 0.4419, "
+                             "accuracy 46.5%"));
+  CHECK_THAT(run.output, Catch::Contains("Start: w = (-5, -4), b = 0, accuracy 11.0%"));
+  CHECK_THAT(run.output, Catch::Contains("cross-entropy pushes 1491 times harder"));
+  CHECK_THAT(run.output, Catch::Contains("lambda = 0.09223"));
+  CHECK_THAT(run.output, Catch::Contains("lr = 50     final loss 0.3663   too large"));
+  // The CSV behind the loss-surface figure carries the same final loss.
+  CHECK(path_losses(out, "1").back() == Approx(0.2581).margin(kPrintedLossTolerance));
+  require_matches_reference("03_gradient_descent", out);
+}
+
+TEST_CASE("chapter 03's backward pass matches central differences",
+          "[chapter][03_gradient_descent]") {
+  // The chapter checks its gradient at random weights on random data drawn from the seed;
+  // several seeds give several random points.
+  const std::string seed = GENERATE(as<std::string>{}, "42", "1", "7", "2024");
+  CAPTURE(seed);
+  const RunResult run =
+      run_chapter("03_gradient_descent", fresh_dir("03_gradient_descent_check"),
+                  "--epochs 1 --seed " + seed, "NN_GNUPLOT=/nonexistent/gnuplot");
+  INFO(run.output);
+  REQUIRE(run.exit_code == 0);
+  CHECK(number_after(run.output, "cross-entropy +relative error ") < kGradientTolerance);
+  CHECK(number_after(run.output, "squared error +relative error ") < kGradientTolerance);
+}
+
+TEST_CASE("gradient descent with a small learning rate lowers the loss at every step",
+          "[chapter][03_gradient_descent]") {
+  const std::string out = fresh_dir("03_gradient_descent_small");
+  const RunResult run =
+      run_chapter("03_gradient_descent", out, "--learning-rate 0.05 --epochs 100",
+                  "NN_GNUPLOT=/nonexistent/gnuplot");
+  INFO(run.output);
+  REQUIRE(run.exit_code == 0);
+  for (const std::string panel : {"1", "2"}) {  // cross-entropy, squared error
+    CAPTURE(panel);
+    const auto losses = path_losses(out, panel);
+    REQUIRE(losses.size() == 101);
+    for (std::size_t e = 1; e < losses.size(); ++e) {
+      CAPTURE(e);
+      CHECK(losses[e] < losses[e - 1]);
+    }
+  }
+}
+
+TEST_CASE("a learning rate that blows the loss up stops chapter 03 with no figures",
+          "[chapter][03_gradient_descent]") {
+  // lr = 1e6: the first step sends the weights to about 1e6, some wrongly classified
+  // sample gets z below -745, sigmoid(z) is 0 in double precision, and -ln 0 is infinite.
+  const std::string loss = GENERATE(as<std::string>{}, "bce", "mse");
+  CAPTURE(loss);
+  const std::string out = fresh_dir("03_gradient_descent_diverged");
+  const RunResult run =
+      run_chapter("03_gradient_descent", out, "--learning-rate 1e6 --loss " + loss);
+  INFO(run.output);
+  CHECK(run.exit_code == 1);
+  CHECK_THAT(run.output, Catch::Contains("03_gradient_descent: error: training diverged at "
+                                         "epoch 1: the loss became infinite"));
+  CHECK_THAT(run.output, Catch::Contains("The learning rate (1e+06) is probably too large"));
+  CHECK(fs::is_empty(out));  // no PNG, no CSV: nothing drawn from a run that blew up
+}
+
+TEST_CASE("chapter 03 trains with squared error when asked", "[chapter][03_gradient_descent]") {
+  const RunResult run = run_chapter("03_gradient_descent", fresh_dir("03_gradient_descent_mse"),
+                                    "--loss mse", "NN_GNUPLOT=/nonexistent/gnuplot");
+  INFO(run.output);
+  REQUIRE(run.exit_code == 0);
+  CHECK_THAT(run.output,
+             Catch::Contains("Results (squared error, learning rate 1, 150 epochs)\n"
+                             "  final loss 0.4419, accuracy 46.5%"));
+}
+
+TEST_CASE("chapter 03 rejects bad flags with one line and exit code 2",
+          "[chapter][03_gradient_descent]") {
+  const std::string bad =
+      GENERATE(as<std::string>{}, "--learning-rate 0", "--learning-rate -1",
+               "--learning-rate nan", "--learning-rate inf", "--learning-rate fast",
+               "--epochs 0", "--epochs 1.5", "--loss hinge", "--seed x", "--frobnicate");
+  CAPTURE(bad);
+  const std::string out = fresh_dir("03_gradient_descent_bad");
+  const RunResult run = run_chapter("03_gradient_descent", out, bad);
+  CHECK(run.exit_code == 2);
+  CHECK_THAT(run.output, Catch::StartsWith("03_gradient_descent: error: "));
+  CHECK(std::count(run.output.begin(), run.output.end(), '\n') == 1);
+  CHECK(fs::is_empty(out));
+}
