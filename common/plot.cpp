@@ -333,7 +333,17 @@ void Plot::script(std::string& out, const std::string& prefix) const {
       clauses.push_back(data + " using 1:2:4:5:6 with rgbimage notitle");
     }
   }
-  if (clauses.empty()) {  // annotations only (a diagram): plot nothing visible
+  if (clauses.empty()) {  // a diagram (annotations only) or an empty slot of a layout
+    // gnuplot refuses to plot nothing unless it knows the ranges to draw.
+    auto has = [this](const std::string& start) {
+      for (const std::string& c : settings_)
+        if (c.rfind(start, 0) == 0) return true;
+      return false;
+    };
+    if (!has("set xrange")) s << "set xrange [0:1]\n";
+    if (!has("set yrange")) s << "set yrange [0:1]\n";
+    if (objects_.empty() && settings_.empty() && title_.empty())
+      s << "unset border\nunset tics\nunset grid\n";  // an empty slot stays blank
     s << "unset key\nplot NaN notitle\n";
   } else {
     s << "plot ";

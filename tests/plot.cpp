@@ -140,3 +140,19 @@ TEST_CASE("the palette gives each class the same colour everywhere", "[plot]") {
   CHECK(nn::colour(8) == nn::colour(0));
   CHECK(nn::tint(1) != nn::colour(1));
 }
+
+TEST_CASE("a layout with an empty slot and a diagram-only panel renders cleanly", "[plot]") {
+  if (!nn::gnuplot_available()) return;  // the script is checked by gnuplot itself
+  const std::string dir = nn::test::fresh_dir("plot_empty_panel");
+  nn::Figure fig("empty_slot");
+  fig.layout(1, 3);
+  fig.panel(0).line("a", {0.0, 1.0}, {0.0, 1.0});
+  fig.panel(1).label(0.5, 0.5, "only a label");  // no series, no ranges set
+  // panel 2 is left empty
+  fig.save(dir);
+  // gnuplot prints nothing when the script is right (errors go to its stderr).
+  const auto run = nn::test::run_command("cd '" + dir + "' && gnuplot empty_slot.gp");
+  CHECK(run.exit_code == 0);
+  CHECK(run.output.empty());
+  CHECK(fs::exists(dir + "/empty_slot.png"));
+}
