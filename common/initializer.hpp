@@ -69,6 +69,7 @@ inline std::string to_string(const Initializer& init) {
   return "unknown";
 }
 
+// [listing weight_sd]
 // The standard deviation of the weights init gives a layer with n_in inputs and n_out
 // outputs (0 for zeros; a / sqrt(3) for uniform(a)).
 inline double weight_sd(const Initializer& init, arma::uword n_in, arma::uword n_out) {
@@ -81,6 +82,7 @@ inline double weight_sd(const Initializer& init, arma::uword n_in, arma::uword n
   }
   return 0.0;
 }
+// [end weight_sd]
 
 // Fills W (n_out x n_in, already sized) as init says, drawing from rng.
 template <typename T>

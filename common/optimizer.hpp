@@ -159,10 +159,12 @@ class Sgd : public Optimizer<T> {
   std::string name() const override { return "SGD"; }
 
  protected:
+  // [listing sgd_update]
   void update(std::size_t, T* theta, const T* g, arma::uword n, T decay) override {
     const T lr = T(this->learning_rate_);
     for (arma::uword k = 0; k < n; ++k) theta[k] -= lr * (g[k] + decay * theta[k]);
   }
+  // [end sgd_update]
   std::size_t state_per_parameter() const override { return 0; }
 };
 
@@ -179,6 +181,7 @@ class Momentum : public Optimizer<T> {
   double momentum() const { return momentum_; }
 
  protected:
+  // [listing momentum_update]
   void update(std::size_t i, T* theta, const T* g, arma::uword n, T decay) override {
     const T lr = T(this->learning_rate_), mu = T(momentum_);
     T* v = this->state(i, 0);
@@ -188,6 +191,7 @@ class Momentum : public Optimizer<T> {
       theta[k] -= lr * vk;
     }
   }
+  // [end momentum_update]
   std::size_t state_per_parameter() const override { return 1; }
 
  private:
@@ -211,6 +215,7 @@ class Adam : public Optimizer<T> {
   std::string name() const override { return "Adam"; }
 
  protected:
+  // [listing adam_update]
   void update(std::size_t i, T* theta, const T* g, arma::uword n, T decay) override {
     const double t = double(this->steps_);
     // lr m^ / (sqrt(v^) + eps) = (lr / c1) m / (sqrt(v / c2) + eps), c = 1 - beta^t
@@ -226,6 +231,7 @@ class Adam : public Optimizer<T> {
       theta[k] -= step * m[k] / (std::sqrt(v[k] * inv_c2) + eps);
     }
   }
+  // [end adam_update]
   std::size_t state_per_parameter() const override { return 2; }
 
  private:

@@ -1,0 +1,754 @@
+// Chapter 07: what makes training succeed
+// ===========================================================================================
+// What you learn: two choices decide whether a deep network trains at all, and how fast.
+//   1. Where the weights start (the initialiser): zero, too small, too large, Xavier, He.
+//      Each layer multiplies the spread of its input by about sqrt(n_in) * sd(W); unless
+//      that factor is near 1, the activations (and with them the gradients) vanish or
+//      explode as they pass through the layers.
+//   2. How each step uses the gradient (the optimiser): plain SGD, momentum, Adam.
+// A deep network (8 hidden layers of 64 units by default) on chapter 06's 3-arm spiral shows
+// both: the spread of every layer's activations and gradients from each start, training from
+// each start, and the three optimisers from the same start. A long narrow valley in two
+// dimensions shows what each optimiser does with its gradient.
+//
+// Run:   ./tutorial 07        or   build/release/chapters/07_training [--help]
+//        [--depth 8] [--width 64] [--epochs 40] [--batch-size 30] [--learning-rate 0.005]
+//        [--momentum 0.9] [--adam-learning-rate 0.002] [--seed 42] [--out DIR]
+// Draws (into plots/07_training/):
+//   layer_stats.png      the spread (standard deviation) of each hidden layer's activations
+//                        and weight gradients for four initialisers, tanh and ReLU networks
+//   tanh_histograms.png  how the tanh activations of a few layers are distributed when the
+//                        weights start too small, Xavier-sized and too large
+//   init_training.png    the loss while training from each start
+//   ravine.png           the three optimisers' paths down a long narrow valley, and their loss
+//   optimizers.png       the loss while training with SGD, momentum and Adam
+#include <armadillo>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <iostream>
+#include <memory>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "common/activation.hpp"
+#include "common/batches.hpp"
+#include "common/cli.hpp"
+#include "common/divergence.hpp"
+#include "common/grid.hpp"
+#include "common/initializer.hpp"
+#include "common/loss.hpp"
+#include "common/metrics.hpp"
+#include "common/network.hpp"
+#include "common/optimizer.hpp"
+#include "common/parameter.hpp"
+#include "common/plot.hpp"
+#include "common/reproducible.hpp"
+#include "common/toy_data.hpp"
+
+namespace {
+
+// The networks train in float, as the real-data chapter's do; statistics are summed in
+// double.
+using Real = float;
+using Matrix = arma::Mat<Real>;  // one sample per column
+
+// The chapter's settings (the command line can change each of them).
+struct Settings {
+  arma::uword depth = 8;         // hidden layers
+  arma::uword width = 64;        // units per hidden layer
+  long epochs = 40;              // passes over the data in each training run
+  arma::uword batch_size = 30;   // samples per step: 10 steps per epoch
+  double learning_rate = 0.005;  // SGD's and momentum's
+  double momentum = 0.9;         // momentum's mu
+  double adam_learning_rate = 0.002;
+};
+
+// ---------------------------------------------------------------------------------------
+// 1. The problem and the deep network
+// ---------------------------------------------------------------------------------------
+
+// Chapter 06's spiral: 3 arms of 100 points.
+constexpr arma::uword kPerArm = 100, kArms = 3;
+constexpr double kSpiralNoise = 0.2;
+
+// [listing network]
+// 2 inputs, s.depth hidden layers of s.width units with activation g, and 3 outputs, the
+// logits for softmax cross-entropy: 2-64-64-64-64-64-64-64-64-3 by default.
+nn::Network<Real> deep_network(const Settings& s, nn::Activation g) {
+  std::vector<arma::uword> sizes = {2};
+  sizes.insert(sizes.end(), s.depth, s.width);
+  sizes.push_back(kArms);
+  return nn::Network<Real>(sizes, g);
+}
+
+// The same network with its weights drawn as init says, by a generator seeded with seed:
+// the same seed and initialiser give the same starting weights (and every b starts at 0).
+nn::Network<Real> started_network(const Settings& s, nn::Activation g,
+                                  const nn::Initializer& init, unsigned seed) {
+  nn::Network<Real> net = deep_network(s, g);
+  std::mt19937_64 rng(seed);
+  net.initialize(init, rng);
+  return net;
+}
+// [end network]
+
+// An initialiser as the chapter shows it: a label and one colour in every figure.
+struct Start {
+  std::string label;
+  nn::Initializer init;
+  int colour;
+};
+
+const Start kZeros = {"zeros", nn::Initializer::zeros(), 7};
+const Start kTooSmall = {"normal(0.01), too small", nn::Initializer::normal(0.01), 0};
+const Start kXavier = {"Xavier", nn::Initializer::xavier(), 2};
+const Start kHe = {"He", nn::Initializer::he(), 1};
+const Start kTooLarge = {"normal(1), too large", nn::Initializer::normal(1.0), 4};
+
+// ---------------------------------------------------------------------------------------
+// 2. Measuring a start: how widely each layer's activations and gradients are spread
+// ---------------------------------------------------------------------------------------
+
+// The standard deviation of all the entries of M, summed in double.
+double standard_deviation(const Matrix& M) {
+  const arma::vec v = arma::conv_to<arma::vec>::from(arma::vectorise(M));
+  return arma::stddev(v);
+}
+
+struct LayerStats {
+  arma::vec activation_sd;  // (depth) sd of the entries of A_l, hidden layers l = 1..depth
+  arma::vec gradient_sd;    // (depth) sd of the entries of dW_l
+  arma::vec saturated;      // (depth) the share of the entries of A_l with |a| > 0.99
+};
+
+// [listing statistics]
+// One forward and one backward pass over the whole data set X (2 x 300) from the network's
+// current weights. For every hidden layer l: how widely its outputs A_l (width x 300) and
+// its weight gradients dW_l (width x n_in) are spread.
+LayerStats layer_statistics(nn::Network<Real>& net, const Matrix& X, const arma::uvec& y) {
+  Matrix dZ;                                         // (3 x 300) dL/d(logits)
+  nn::softmax_cross_entropy(net.forward(X), y, dZ);  // forward, the loss and its gradient
+  net.backward(dZ);                                  // fills every layer's dW
+  const arma::uword depth = net.n_layers() - 1;      // the last layer is the output layer
+  LayerStats s{arma::vec(depth), arma::vec(depth), arma::vec(depth)};
+  for (arma::uword l = 0; l < depth; ++l) {
+    const Matrix& A = net.layer(l).A();
+    s.activation_sd(l) = standard_deviation(A);
+    s.gradient_sd(l) = standard_deviation(net.layer(l).dW());
+    s.saturated(l) = double(arma::accu(arma::abs(A) > Real(0.99))) / double(A.n_elem);
+  }
+  return s;
+}
+// [end statistics]
+
+// ---------------------------------------------------------------------------------------
+// 3. Symmetry: starts in which the units of a layer are all the same
+// ---------------------------------------------------------------------------------------
+
+// [listing symmetry]
+// Every weight of a layer starts at the same value, 1 / n_in, and every bias at 0: the
+// units of a layer are copies of one another, and the signal keeps its size.
+void constant_start(nn::Network<Real>& net) {
+  for (std::size_t l = 0; l < net.n_layers(); ++l) {
+    nn::Dense<Real>& layer = net.layer(l);
+    layer.W.fill(Real(1.0 / double(layer.n_inputs())));
+    layer.b.zeros();
+  }
+}
+
+// The largest difference between two units of the same hidden layer: between unit i's
+// weights and bias (row i of W, entry i of b) and unit 1's, over every unit of every hidden
+// layer. 0 means that in every layer the units are still exact copies of one another.
+double largest_unit_difference(const nn::Network<Real>& net) {
+  double largest = 0.0;
+  for (std::size_t l = 0; l + 1 < net.n_layers(); ++l) {
+    const nn::Dense<Real>& layer = net.layer(l);
+    for (arma::uword i = 1; i < layer.W.n_rows; ++i) {
+      for (arma::uword j = 0; j < layer.W.n_cols; ++j)
+        largest = std::max(largest, double(std::abs(layer.W(i, j) - layer.W(0, j))));
+      largest = std::max(largest, double(std::abs(layer.b(i) - layer.b(0))));
+    }
+  }
+  return largest;
+}
+// [end symmetry]
+
+// The largest change of any hidden weight or bias between two copies of a network.
+double largest_change(const nn::Network<Real>& before, const nn::Network<Real>& after) {
+  double largest = 0.0;
+  for (std::size_t l = 0; l + 1 < before.n_layers(); ++l) {
+    const Matrix dW = arma::abs(after.layer(l).W - before.layer(l).W);
+    const arma::Col<Real> db = arma::abs(after.layer(l).b - before.layer(l).b);
+    largest = std::max({largest, double(dW.max()), double(db.max())});
+  }
+  return largest;
+}
+
+// ---------------------------------------------------------------------------------------
+// 4. Training: chapter 06's mini-batch loop, with any optimiser
+// ---------------------------------------------------------------------------------------
+
+// [listing train]
+// Trains net for s.epochs epochs of mini-batches. losses gets the loss over the whole data
+// set before training and after every epoch. The batches depend only on (seed, epoch), so
+// every run with the same seed sees the same batches in the same order. A loss that is not
+// finite stops training: nn::stop_if_diverged throws nn::Diverged.
+void train(nn::Network<Real>& net, nn::Optimizer<Real>& optimizer, const Matrix& X,
+           const arma::uvec& y, const Settings& s, unsigned seed, std::vector<double>& losses) {
+  const std::vector<nn::Parameter<Real>> params = net.parameters();
+  nn::MiniBatches<Real> batches(X, y, s.batch_size, seed);
+  Matrix dZ;  // (3 x batch)
+  losses = {nn::softmax_cross_entropy(net.forward(X), y)};
+  for (long epoch = 1; epoch <= s.epochs; ++epoch) {
+    batches.shuffle(arma::uword(epoch));
+    for (arma::uword k = 0; k < batches.count(); ++k) {
+      batches.gather(k);
+      nn::softmax_cross_entropy(net.forward(batches.X()), batches.y(), dZ);
+      net.backward(dZ);
+      optimizer.step(params);  // the one line in which SGD, momentum and Adam differ
+    }
+    const double loss = nn::softmax_cross_entropy(net.forward(X), y);
+    nn::stop_if_diverged(loss, epoch, optimizer.learning_rate());
+    losses.push_back(loss);
+  }
+}
+// [end train]
+
+// One training run, for the tables and the figures.
+struct Run {
+  std::string label;
+  int colour;
+  std::vector<double> losses;  // losses[e]: after e epochs
+  long diverged_at = 0;        // the epoch whose loss was not finite (0: none)
+  std::string became{};        // what that loss was: "NaN" or "inf"
+  double accuracy = 0.0;       // on the 300 points, after training
+};
+
+// ---------------------------------------------------------------------------------------
+// 5. The optimisers on a long narrow valley
+// ---------------------------------------------------------------------------------------
+
+// [listing ravine]
+// L(w) = (a w1^2 + c w2^2) / 2 with a = 0.01 and c = 1: a valley 10 times longer (along
+// w1) than wide (across, along w2), lowest at w = (0, 0). Its gradient (a w1, c w2) is 100
+// times steeper across the valley than along it.
+constexpr double kRavineA = 0.01, kRavineC = 1.0;
+
+double ravine_loss(double w1, double w2) {
+  return 0.5 * (kRavineA * w1 * w1 + kRavineC * w2 * w2);
+}
+
+// The points an optimiser visits in `steps` steps from `start`. It updates w through the
+// same Parameter list a network hands it: here one 2 x 1 matrix w and its gradient g.
+arma::mat ravine_path(nn::Optimizer<double>& optimizer, const arma::vec& start, int steps) {
+  arma::mat w = start;  // (2 x 1)
+  arma::mat g(2, 1);    // dL/dw
+  const std::vector<nn::Parameter<double>> params = {{"w", &w, &g, false}};
+  arma::mat path(2, steps + 1);  // one column per point visited
+  path.col(0) = w;
+  for (int t = 1; t <= steps; ++t) {
+    g(0) = kRavineA * w(0);
+    g(1) = kRavineC * w(1);
+    optimizer.step(params);
+    path.col(t) = w;
+  }
+  return path;
+}
+// [end ravine]
+
+constexpr int kRavineSteps = 100;
+// SGD and momentum share one learning rate (SGD's across-valley zigzag would grow above
+// 2 / c = 2); Adam's steps are about its learning rate long in each direction.
+constexpr double kRavineRate = 0.5, kRavineAdamRate = 0.2;
+const arma::vec kRavineStart = {-10.0, 1.5};
+
+struct RavinePath {
+  std::string label;
+  int colour;
+  arma::mat path;  // (2 x steps+1)
+};
+
+// The colours of the optimisers, in optimizers.png and ravine.png. Momentum's is He's: the
+// momentum run of section 6 is the He run of section 4 again.
+constexpr int kSgdColour = 3, kMomentumColour = 1, kAdamColour = 5;
+
+// ---------------------------------------------------------------------------------------
+// 6. Figures
+// ---------------------------------------------------------------------------------------
+
+std::string num(double v, const char* format = "%.4g") {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, format, v);
+  return buf;
+}
+
+// A loss for the tables: 4 decimals, or 4 significant digits when it is large.
+std::string loss_text(double v) { return v < 1000 ? num(v, "%.4f") : num(v, "%.3g"); }
+
+struct StartStats {
+  Start start;
+  LayerStats tanh, relu;
+};
+
+void draw_layer_stats(const std::vector<StartStats>& stats, arma::uword depth,
+                      const std::string& out) {
+  nn::Figure fig("layer_stats", 1300, 1050);
+  fig.layout(2, 2,
+             "The spread of each hidden layer at the start (one forward and backward pass "
+             "over the 300 points)");
+  const arma::vec layers = arma::regspace(1.0, double(depth));
+  for (int row = 0; row < 2; ++row)
+    for (int col = 0; col < 2; ++col) {
+      nn::Plot& p = fig.panel(std::size_t(2 * row + col));
+      p.title(std::string(col == 0 ? "tanh" : "ReLU") +
+              " network: " + (row == 0 ? "activations A_l" : "weight gradients dW_l"))
+          .xlabel("hidden layer l")
+          .ylabel(row == 0 ? "standard deviation of A_l (log scale)"
+                           : "standard deviation of dW_l (log scale)")
+          .logscale_y()
+          .xrange(0.8, double(depth) + 0.2);
+      // One legend for the four panels, in the top left one, where no line passes.
+      if (row == 0 && col == 0)
+        p.key("at graph 0.98, graph 0.8 right top");
+      else
+        p.command("unset key");
+      p.command("set format y '10^{%L}'");
+      p.command("set xtics 1");
+      for (const StartStats& s : stats) {
+        const LayerStats& ls = col == 0 ? s.tanh : s.relu;
+        const arma::vec& sd = row == 0 ? ls.activation_sd : ls.gradient_sd;
+        p.line(s.start.label, layers, sd,
+               {.colour = s.start.colour, .width = 2.5, .in_key = row == 0 && col == 0});
+        p.points(s.start.label + " (markers)", layers, sd,
+                 {.colour = s.start.colour, .point_size = 1.1, .in_key = false});
+      }
+    }
+  fig.save(out);
+}
+
+// The hidden layers the histograms show: the first, the last and two between.
+std::vector<arma::uword> shown_layers(arma::uword depth) {
+  std::vector<arma::uword> layers;
+  for (double f : {0.0, 1.0 / 3.0, 2.0 / 3.0, 1.0}) {
+    const arma::uword l = 1 + arma::uword(std::lround(f * double(depth - 1)));
+    if (layers.empty() || layers.back() != l) layers.push_back(l);
+  }
+  return layers;
+}
+
+constexpr int kBins = 40;  // over [-1, 1], each 0.05 wide
+
+// The share (%) of the entries of A in each of kBins equal bins over [-1, 1].
+arma::vec histogram_percent(const Matrix& A) {
+  arma::vec counts(kBins, arma::fill::zeros);
+  for (arma::uword k = 0; k < A.n_elem; ++k) {
+    const int bin = int(std::floor((double(A(k)) + 1.0) / 2.0 * kBins));
+    counts(arma::uword(std::clamp(bin, 0, kBins - 1))) += 1.0;
+  }
+  return 100.0 * counts / double(A.n_elem);
+}
+
+struct TanhHistograms {
+  Start start;
+  std::vector<arma::vec> percent;  // one per shown layer
+  double largest = 0.0;            // the largest |a| in the layers shown
+};
+
+void draw_tanh_histograms(const std::vector<TanhHistograms>& hists,
+                          const std::vector<arma::uword>& layers, const std::string& out) {
+  nn::Figure fig("tanh_histograms", 1500, 560);
+  fig.layout(1, int(hists.size()),
+             "How the tanh network's activations are distributed at the start, layer by layer");
+  const arma::vec centres = arma::linspace(-1.0 + 1.0 / kBins, 1.0 - 1.0 / kBins, kBins);
+  const int colours[4] = {0, 2, 4, 7};  // first layer blue ... last layer black
+  for (std::size_t k = 0; k < hists.size(); ++k) {
+    nn::Plot& p = fig.panel(k);
+    p.title(hists[k].start.label)
+        .xlabel("activation a = tanh(z)")
+        .ylabel("share of the layer's activations (%)")
+        .xrange(-1, 1)
+        .key(k + 1 == hists.size() ? "top center" : "top left");
+    for (std::size_t j = 0; j < layers.size(); ++j)
+      p.line("layer " + std::to_string(layers[j]), centres, hists[k].percent[j],
+             {.colour = colours[j], .width = 2.0});
+    if (hists[k].largest < 0.05) {  // every layer's activations in the two middle bins
+      p.label(0.12, 30, "the four lines coincide:", "left", 11);
+      p.label(0.12, 26, "every |a| < " + num(hists[k].largest, "%.2g"), "left", 11);
+    }
+  }
+  fig.save(out);
+}
+
+void draw_init_training(const std::vector<Run>& runs, const std::string& xlabel,
+                        const std::string& out) {
+  nn::Figure fig("init_training", 1000, 600);
+  fig.title("Training the ReLU network from each start: the same momentum, the same batches")
+      .xlabel(xlabel)
+      .ylabel("loss over the 300 points (log scale)")
+      .logscale_y()
+      .yrange(0.005, 30)
+      .key("top right");
+  for (const Run& r : runs) {
+    const arma::vec epoch = arma::regspace(0.0, double(r.losses.size()) - 1.0);
+    const std::string label = r.diverged_at > 0 ? r.label + ": " + r.became + " at epoch " +
+                                                      std::to_string(r.diverged_at)
+                                                : r.label;
+    // zeros is drawn wider, under normal(0.01): the two lines lie on top of each other.
+    fig.line(label, epoch, arma::vec(r.losses),
+             {.colour = r.colour, .width = r.colour == kZeros.colour ? 6.0 : 2.5});
+    if (r.diverged_at > 0)  // its start, high above the chart
+      fig.label(0.5, 0.008,
+                r.label.substr(0, r.label.find(',')) + " starts at loss " +
+                    num(r.losses[0], "%.2g") + " (off the chart), then " + r.became,
+                "left", 11);
+  }
+  const double middle = (double(runs.front().losses.size()) - 1.0) / 2.0;
+  fig.label(middle, 1.35, "ln 3 = 1.0986: no better than guessing", "center", 11);
+  fig.save(out);
+}
+
+void draw_ravine(const std::vector<RavinePath>& paths, const std::string& out) {
+  const double x0 = -11, x1 = 3, y0 = -2.2, y1 = 2.2;
+  const nn::Grid grid(x0, x1, y0, y1, 101);
+  arma::mat V(grid.ys.n_elem, grid.xs.n_elem);
+  for (arma::uword i = 0; i < grid.ys.n_elem; ++i)
+    for (arma::uword j = 0; j < grid.xs.n_elem; ++j)
+      V(i, j) = ravine_loss(grid.xs(j), grid.ys(i));
+  nn::Figure fig("ravine", 1200, 1000);
+  fig.layout(2, 1,
+             "A long narrow valley, L(w) = (0.01 w_1^2 + w_2^2) / 2: " +
+                 std::to_string(kRavineSteps) + " steps of each optimiser from the same start");
+  nn::Plot& top = fig.panel(0);
+  top.title("the paths (one dot per step) over the contours of L")
+      .xlabel("w_1 (along the valley)")
+      .ylabel("w_2 (across it)")
+      .xrange(x0, x1)
+      .yrange(y0, y1)
+      .key("outside right");
+  top.contour("contours of L", grid.xs, grid.ys, V, {0.02, 0.1, 0.25, 0.5, 1.0, 1.5, 2.0},
+              {.colour = 7, .width = 0.6});
+  nn::Plot& bottom = fig.panel(1);
+  bottom.title("the loss at each step")
+      .xlabel("step t")
+      .ylabel("L(w) (log scale)")
+      .logscale_y()
+      .xrange(0, kRavineSteps)
+      .key("outside right")
+      .command("set format y '10^{%L}'");
+  const arma::vec steps = arma::regspace(0.0, double(kRavineSteps));
+  for (const RavinePath& p : paths) {
+    const arma::vec w1 = p.path.row(0).t(), w2 = p.path.row(1).t();
+    top.line(p.label, w1, w2, {.colour = p.colour, .width = 2.0});
+    top.points(p.label + " steps", w1, w2,
+               {.colour = p.colour, .point_size = 0.6, .in_key = false});
+    arma::vec L(w1.n_elem);
+    for (arma::uword t = 0; t < L.n_elem; ++t) L(t) = ravine_loss(w1(t), w2(t));
+    bottom.line(p.label, steps, L, {.colour = p.colour, .width = 2.0});
+  }
+  top.points("start", {kRavineStart(0)}, {kRavineStart(1)},
+             {.colour = 7, .point_size = 2.0, .point_type = 5});
+  top.points("minimum", {0.0}, {0.0}, {.colour = 7, .point_size = 2.5, .point_type = 3});
+  fig.save(out);
+}
+
+void draw_optimizers(const std::vector<Run>& runs, const std::string& xlabel,
+                     const std::string& out) {
+  nn::Figure fig("optimizers", 1000, 600);
+  fig.title("Training the ReLU network from the same He start, with the same batches")
+      .xlabel(xlabel)
+      .ylabel("loss over the 300 points (log scale)")
+      .logscale_y()
+      .yrange(0.005, 10)
+      .key("top right");
+  for (const Run& r : runs) {
+    const arma::vec epoch = arma::regspace(0.0, double(r.losses.size()) - 1.0);
+    fig.line(r.label, epoch, arma::vec(r.losses), {.colour = r.colour, .width = 2.5});
+  }
+  const double ln3 = std::log(3.0), end = double(runs.front().losses.size()) - 1.0;
+  fig.line("ln 3: guessing", {0.0, end}, {ln3, ln3},
+           {.colour = 7, .width = 1.5, .dashed = true});
+  fig.save(out);
+}
+
+}  // namespace
+
+// ---------------------------------------------------------------------------------------
+// 7. The program
+// ---------------------------------------------------------------------------------------
+
+int main(int argc, char** argv) {
+  nn::CommandLine cli("07_training",
+                      "Chapter 07: initialisation and optimisers, what makes training succeed");
+  Settings s;
+  cli.app()
+      .add_option("--depth", s.depth, "Hidden layers in the deep network")
+      ->check(CLI::Range(arma::uword{2}, arma::uword{12}))
+      ->capture_default_str();
+  cli.app()
+      .add_option("--width", s.width, "Units per hidden layer")
+      ->check(CLI::Range(arma::uword{8}, arma::uword{256}))
+      ->capture_default_str();
+  cli.app()
+      .add_option("--epochs", s.epochs, "Passes over the data in each training run")
+      ->check(CLI::Range(1L, 1000L))
+      ->capture_default_str();
+  cli.app()
+      .add_option("--batch-size", s.batch_size, "Samples per step (300: the whole data set)")
+      ->check(CLI::Range(arma::uword{1}, arma::uword{300}))
+      ->capture_default_str();
+  cli.app()
+      .add_option("--learning-rate", s.learning_rate, "SGD's and momentum's learning rate")
+      ->check(nn::FinitePositive)
+      ->capture_default_str();
+  cli.app()
+      .add_option("--momentum", s.momentum, "Momentum's mu, from 0 (plain SGD) to 0.99")
+      ->check(nn::FiniteNonNegative)  // CLI::Range alone would let nan through
+      ->check(CLI::Range(0.0, 0.99))
+      ->capture_default_str();
+  cli.app()
+      .add_option("--adam-learning-rate", s.adam_learning_rate, "Adam's learning rate")
+      ->check(nn::FinitePositive)
+      ->capture_default_str();
+  if (auto code = cli.parse(argc, argv)) return *code;
+  nn::make_reproducible(cli.seed());
+  const unsigned seed = cli.seed();
+
+  try {
+    std::cout << "Chapter 07: what makes training succeed\n"
+              << "=======================================\n\n";
+    const nn::Dataset data = nn::spiral(kPerArm, kArms, kSpiralNoise, seed);
+    const Matrix X = arma::conv_to<Matrix>::from(data.X);  // (2 x 300)
+    const arma::uvec& y = data.y;                          // (300)
+    const std::string epochs_text =
+        std::to_string(s.epochs) + (s.epochs == 1 ? " epoch" : " epochs");
+    const std::string steps_per_epoch =
+        std::to_string((X.n_cols + s.batch_size - 1) / s.batch_size);
+    std::cout << "The problem: chapter 06's spiral, " << kArms << " arms of " << kPerArm
+              << " points.\nThe network: 2 inputs, " << s.depth << " hidden layers of "
+              << s.width << " units, " << kArms
+              << " outputs (softmax cross-entropy), in float.\n\n";
+
+    // -- 1. The spread of each layer from each start -----------------------------------------
+    std::cout << "1. Initialisation: one forward and backward pass over the " << X.n_cols
+              << " points from each start;\n"
+              << "   the standard deviation of each hidden layer's activations A_l and weight "
+                 "gradients dW_l\n";
+    const std::vector<Start> random_starts = {kTooSmall, kXavier, kHe, kTooLarge};
+    const std::vector<arma::uword> hist_layers = shown_layers(s.depth);
+    std::vector<StartStats> stats;
+    std::vector<TanhHistograms> hists;
+    for (const Start& start : random_starts) {
+      nn::Network<Real> tanh_net = started_network(s, nn::Activation::tanh, start.init, seed);
+      nn::Network<Real> relu_net = started_network(s, nn::Activation::relu, start.init, seed);
+      stats.push_back(
+          {start, layer_statistics(tanh_net, X, y), layer_statistics(relu_net, X, y)});
+      if (start.init.kind != nn::Initializer::Kind::he) {  // too small, Xavier, too large
+        TanhHistograms h{start, {}};
+        for (arma::uword l : hist_layers) {
+          const Matrix& A = tanh_net.layer(l - 1).A();  // (width x 300)
+          h.percent.push_back(histogram_percent(A));
+          h.largest = std::max(h.largest, double(arma::abs(A).max()));
+        }
+        hists.push_back(h);
+      }
+    }
+    for (const bool tanh : {true, false}) {
+      std::cout << "\n   " << (tanh ? "tanh" : "ReLU") << " network      ";
+      for (const StartStats& st : stats)
+        std::printf(" %12s", nn::to_string(st.start.init).c_str());
+      std::cout << "\n";
+      for (int what = 0; what < 2; ++what)
+        for (arma::uword l = 0; l < s.depth; ++l) {
+          std::printf("   %-9s layer %2u",
+                      l > 0       ? ""
+                      : what == 0 ? "sd(A_l)"
+                                  : "sd(dW_l)",
+                      unsigned(l + 1));
+          for (const StartStats& st : stats) {
+            const LayerStats& ls = tanh ? st.tanh : st.relu;
+            std::printf(" %12.3e", what == 0 ? ls.activation_sd(l) : ls.gradient_sd(l));
+          }
+          std::cout << "\n";
+        }
+      if (tanh) {
+        std::printf("   saturated, |a| > 0.99, in layer %u:", unsigned(s.depth));
+        for (const StartStats& st : stats)
+          std::printf(" %s: %.0f%%", nn::to_string(st.start.init).c_str(),
+                      100.0 * st.tanh.saturated(s.depth - 1));
+        std::cout << "\n";
+      }
+    }
+
+    // -- 2. Symmetry -------------------------------------------------------------------------
+    std::cout << "\n2. Symmetry: starts in which the units of each layer are identical\n";
+    nn::Network<Real> zero_net =
+        started_network(s, nn::Activation::relu, nn::Initializer::zeros(), seed);
+    const LayerStats zero_stats = layer_statistics(zero_net, X, y);
+    std::cout << "   zeros, at the start: the largest sd of any hidden A_l is "
+              << num(zero_stats.activation_sd.max()) << ", of any hidden dW_l "
+              << num(zero_stats.gradient_sd.max()) << "\n";
+    {
+      const nn::Network<Real> before = zero_net;
+      nn::Momentum<Real> optimizer(s.learning_rate, s.momentum);
+      std::vector<double> losses;
+      train(zero_net, optimizer, X, y, s, seed, losses);
+      std::cout << "   zeros, after " << epochs_text << " of momentum (section 3's): the "
+                << "hidden weights and biases\n     moved by at most "
+                << num(largest_change(before, zero_net)) << "; loss "
+                << loss_text(losses.back()) << " (ln 3 = 1.0986)\n";
+    }
+    double constant_moved = 0, constant_difference = 0, constant_loss = 0, constant_acc = 0;
+    {
+      nn::Network<Real> net = deep_network(s, nn::Activation::relu);
+      constant_start(net);
+      const nn::Network<Real> before = net;
+      nn::Momentum<Real> optimizer(s.learning_rate, s.momentum);
+      std::vector<double> losses;
+      train(net, optimizer, X, y, s, seed, losses);
+      constant_moved = largest_change(before, net);
+      constant_difference = largest_unit_difference(net);
+      constant_loss = losses.back();
+      constant_acc = nn::accuracy(net.predict(X), y);
+      std::cout << "   every weight 1/n_in, after " << epochs_text
+                << " of momentum: the weights moved by up to " << num(constant_moved)
+                << ",\n     yet the largest difference between two units of a layer is "
+                << num(constant_difference) << ";\n     loss " << loss_text(constant_loss)
+                << ", accuracy " << num(100 * constant_acc, "%.1f") << "%\n";
+    }
+
+    // -- 3. Training from each start ---------------------------------------------------------
+    std::cout << "\n3. Training the ReLU network from each start with momentum (learning rate "
+              << num(s.learning_rate) << ", mu " << num(s.momentum) << "),\n   " << epochs_text
+              << " of " << steps_per_epoch << " batches of " << s.batch_size
+              << "\n\n   loss at epoch";
+    const std::vector<long> shown_epochs = [&] {
+      std::vector<long> e = {0};
+      for (long k : {1L, 5L, 10L, 20L})
+        if (k < s.epochs) e.push_back(k);
+      e.push_back(s.epochs);
+      return e;
+    }();
+    std::printf("%*s", 14, "");
+    for (long e : shown_epochs) std::printf(" %9ld", e);
+    std::cout << "   accuracy\n";
+    const auto print_run = [&](const Run& r) {
+      std::printf("   %-26s", r.label.c_str());
+      for (long e : shown_epochs)
+        if (e < long(r.losses.size())) std::printf(" %9s", loss_text(r.losses[e]).c_str());
+      if (r.diverged_at > 0)
+        std::printf("  %s at epoch %ld: diverged\n", r.became.c_str(), r.diverged_at);
+      else
+        std::printf("   %5.1f%%\n", 100 * r.accuracy);
+    };
+    std::vector<Run> init_runs;
+    for (const Start& start : {kZeros, kTooSmall, kXavier, kHe, kTooLarge}) {
+      nn::Network<Real> net = started_network(s, nn::Activation::relu, start.init, seed);
+      nn::Momentum<Real> optimizer(s.learning_rate, s.momentum);
+      Run run{start.label, start.colour, {}};
+      try {
+        train(net, optimizer, X, y, s, seed, run.losses);
+        run.accuracy = nn::accuracy(net.predict(X), y);
+      } catch (const nn::Diverged& e) {
+        // A start can make training blow up: that is one of the results compared here.
+        run.diverged_at = long(run.losses.size());
+        run.became = std::string(e.what()).find("NaN") != std::string::npos ? "NaN" : "inf";
+      }
+      print_run(run);
+      init_runs.push_back(run);
+    }
+
+    // -- 4. The optimisers on a ravine -------------------------------------------------------
+    std::cout << "\n4. A long narrow valley, L(w) = (0.01 w1^2 + w2^2) / 2, from w = ("
+              << num(kRavineStart(0)) << ", " << num(kRavineStart(1)) << "): " << kRavineSteps
+              << " steps\n";
+    nn::Sgd<double> ravine_sgd(kRavineRate);
+    nn::Momentum<double> ravine_momentum(kRavineRate, s.momentum);
+    nn::Adam<double> ravine_adam(kRavineAdamRate);
+    const std::vector<RavinePath> paths = {
+        {"SGD, rate " + num(kRavineRate), kSgdColour,
+         ravine_path(ravine_sgd, kRavineStart, kRavineSteps)},
+        {"momentum, rate " + num(kRavineRate) + ", mu " + num(s.momentum), kMomentumColour,
+         ravine_path(ravine_momentum, kRavineStart, kRavineSteps)},
+        {"Adam, rate " + num(kRavineAdamRate), kAdamColour,
+         ravine_path(ravine_adam, kRavineStart, kRavineSteps)}};
+    for (const RavinePath& p : paths) {
+      const double w1 = p.path(0, kRavineSteps), w2 = p.path(1, kRavineSteps);
+      std::printf("   %-28s ends at w = (%8.4f, %7.4f), L = %.3g\n", p.label.c_str(), w1, w2,
+                  ravine_loss(w1, w2));
+    }
+
+    // -- 5. The optimisers on the spiral -----------------------------------------------------
+    std::cout << "\n5. The optimisers, each training the ReLU network from the same He start "
+                 "with the same\n   batches: SGD and momentum (mu "
+              << num(s.momentum) << ") with learning rate " << num(s.learning_rate)
+              << ", Adam with " << num(s.adam_learning_rate) << "\n\n   loss at epoch";
+    std::printf("%*s", 14, "");
+    for (long e : shown_epochs) std::printf(" %9ld", e);
+    std::cout << "   accuracy\n";
+    std::vector<std::unique_ptr<nn::Optimizer<Real>>> optimizers;
+    optimizers.push_back(std::make_unique<nn::Sgd<Real>>(s.learning_rate));
+    optimizers.push_back(std::make_unique<nn::Momentum<Real>>(s.learning_rate, s.momentum));
+    optimizers.push_back(std::make_unique<nn::Adam<Real>>(s.adam_learning_rate));
+    const int optimizer_colours[3] = {kSgdColour, kMomentumColour, kAdamColour};
+    std::vector<Run> optimizer_runs;
+    for (std::size_t k = 0; k < optimizers.size(); ++k) {
+      nn::Optimizer<Real>& optimizer = *optimizers[k];
+      nn::Network<Real> net = started_network(s, nn::Activation::relu, kHe.init, seed);
+      Run run{optimizer.name(), optimizer_colours[k], {}};
+      try {
+        train(net, optimizer, X, y, s, seed, run.losses);
+      } catch (const nn::Diverged& e) {
+        // Here a blow-up ends the chapter (exit code 1, no figures). Name the optimiser,
+        // and Adam's own flag.
+        std::string why = e.what();
+        const std::string flag = "--learning-rate";
+        const std::size_t at = why.rfind(flag);
+        if (optimizer.name() == "Adam" && at != std::string::npos)
+          why.replace(at, flag.size(), "--adam-learning-rate");
+        throw nn::Diverged(optimizer.name() + ": " + why);
+      }
+      run.accuracy = nn::accuracy(net.predict(X), y);
+      print_run(run);
+      optimizer_runs.push_back(run);
+    }
+
+    // -- Results -----------------------------------------------------------------------------
+    const auto last = [&](const StartStats& st, bool tanh) {
+      return num((tanh ? st.tanh : st.relu).activation_sd(s.depth - 1), "%.2g");
+    };
+    std::cout << "\nResults (seed " << seed << ")\n"
+              << "  sd of the last hidden layer's activations (tanh / ReLU):\n   ";
+    for (const StartStats& st : stats)
+      std::cout << " " << nn::to_string(st.start.init) << " " << last(st, true) << " / "
+                << last(st, false) << (&st == &stats.back() ? "\n" : ",");
+    std::cout << "  symmetric starts: the largest difference between two units of a layer "
+                 "after training is "
+              << num(constant_difference) << "\n"
+              << "  loss after " << epochs_text << " from each start:\n   ";
+    for (const Run& r : init_runs)
+      std::cout << " " << r.label.substr(0, r.label.find(',')) << " "
+                << (r.diverged_at ? "diverged" : loss_text(r.losses.back()))
+                << (&r == &init_runs.back() ? "\n" : ",");
+    std::cout << "  loss after " << epochs_text << " by optimiser:";
+    for (const Run& r : optimizer_runs)
+      std::cout << " " << r.label << " " << loss_text(r.losses.back())
+                << (&r == &optimizer_runs.back() ? "\n\n" : ",");
+
+    const std::string epoch_label = "epoch (" + steps_per_epoch + " mini-batch steps each)";
+    draw_layer_stats(stats, s.depth, cli.out_dir());
+    draw_tanh_histograms(hists, hist_layers, cli.out_dir());
+    draw_init_training(init_runs, epoch_label, cli.out_dir());
+    draw_ravine(paths, cli.out_dir());
+    draw_optimizers(optimizer_runs, epoch_label, cli.out_dir());
+    std::cout << "Figures: layer_stats, tanh_histograms, init_training, ravine, optimizers "
+                 "(.png, .csv) in "
+              << cli.out_dir() << "\n";
+  } catch (const std::exception& e) {
+    std::cerr << "07_training: error: " << e.what() << "\n";
+    return 1;
+  }
+  return 0;
+}
