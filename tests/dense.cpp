@@ -194,7 +194,7 @@ TEST_CASE("dense rejects wrong shapes and a backward without a forward", "[dense
   CHECK_NOTHROW(layer.backward(arma::mat(2, 5, arma::fill::ones)));
 }
 
-TEST_CASE("dense initialize draws W and zeroes b; parameters name and point at them",
+TEST_CASE("dense initialize draws W and zeroes b, and parameters name and point at them",
           "[dense]") {
   std::mt19937_64 rng(1);
   nn::Dense<double> layer(4, 3, Activation::relu);

@@ -5,7 +5,7 @@
 
 #include "common/divergence.hpp"
 
-TEST_CASE("a finite loss goes on; NaN or inf stops with the learning rate named",
+TEST_CASE("a finite loss goes on, and NaN or inf stops with the learning rate named",
           "[divergence]") {
   CHECK_NOTHROW(nn::stop_if_diverged(0.25, 3, 0.1));
   CHECK_NOTHROW(nn::stop_if_diverged(1e300, 3, 0.1));
