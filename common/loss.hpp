@@ -55,6 +55,7 @@ void check_same_shape(const arma::Mat<T>& A, const arma::Mat<T>& Y, const char* 
   if (A.n_elem == 0) throw std::invalid_argument(std::string(who) + ": empty batch");
 }
 
+// [listing softmax_cross_entropy]
 // log sum_k e^{z_k} of one column, shifted by its maximum so nothing overflows.
 template <typename T>
 double log_sum_exp(const T* z, arma::uword K) {
@@ -83,6 +84,7 @@ double softmax_cross_entropy(const arma::Mat<T>& Z, const arma::uvec& y, arma::M
   }
   return total * inv_n;
 }
+// [end softmax_cross_entropy]
 }  // namespace detail
 
 // ---------------------------------------------------------------------------------------

@@ -80,6 +80,7 @@ class Network {
     for (Dense<T>& layer : layers_) layer.initialize(init, rng);
   }
 
+  // [listing network_forward_backward]
   // Runs X (n_in x batch) through every layer; returns the output (n_out x batch), which
   // stays valid until the next forward. X must stay alive and unchanged until backward.
   const Matrix& forward(const Matrix& X) {
@@ -98,6 +99,7 @@ class Network {
     for (std::size_t l = layers_.size() - 1; l > 0; --l) dA = &layers_[l].backward(*dA);
     layers_[0].compute_gradients(*dA);
   }
+  // [end network_forward_backward]
 
   // The output of the last forward (n_out x batch).
   const Matrix& output() const {

@@ -1,0 +1,445 @@
+// Chapter 06: the multilayer perceptron as a library
+// ===========================================================================================
+// What you learn: chapter 05's five functions (initialise, forward, loss, backward, update)
+// become general, reusable pieces of common/: nn::Dense (one layer, with its forward and
+// backward), nn::Network (a stack of them), nn::softmax_cross_entropy (K classes instead of
+// two), nn::Sgd (the update) and nn::MiniBatches (a step after every few samples, in a new
+// order every epoch). With them a network of any shape takes a few lines. On a spiral of
+// three arms, a linear softmax classifier (no hidden layer) is compared with a 2-100-3 ReLU
+// network, and two sanity checks from practice are run: the loss before training is ln K,
+// and the network can learn 20 samples by heart.
+//
+// Run:   ./tutorial 06        or   build/release/chapters/06_mlp [--help]
+//        [--epochs 500] [--learning-rate 0.5] [--hidden 100] [--batch-size 30]
+//        [--seed 42] [--out DIR]
+// Draws (into plots/06_mlp/):
+//   regions.png          the class each model predicts over the plane, with the 300 points:
+//                        the linear classifier (left) and the MLP (right)
+//   curves.png           loss and training accuracy per epoch, both models
+#include <armadillo>
+
+#include <cmath>
+#include <cstdio>
+#include <iostream>
+#include <limits>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "common/batches.hpp"
+#include "common/cli.hpp"
+#include "common/divergence.hpp"
+#include "common/grid.hpp"
+#include "common/initializer.hpp"
+#include "common/loss.hpp"
+#include "common/metrics.hpp"
+#include "common/network.hpp"
+#include "common/optimizer.hpp"
+#include "common/plot.hpp"
+#include "common/reproducible.hpp"
+#include "common/toy_data.hpp"
+
+namespace {
+
+// Shapes, for n samples, a mini-batch of B of them, H hidden units and K = 3 classes
+// (one sample per column, as always):
+//   X  (2 x n)   the spiral's points      y  (n)   their classes, 0..K-1
+//   Xb (2 x B)   one mini-batch           yb (B)   its classes
+//   Z  (K x B)   the logits: the output layer's score for each class and sample
+//   P  (K x B)   softmax(Z): the probability of each class, every column sums to 1
+//   dZ (K x B)   dL/dZ = (P - Y) / B, where backpropagation starts
+
+std::string num(double v, const char* format = "%.4g") {
+  char buf[48];
+  std::snprintf(buf, sizeof buf, format, v);
+  return buf;
+}
+
+// A loss to six decimals, or in e-notation once it is too large for that to be readable.
+std::string loss_text(double loss) {
+  return std::abs(loss) < 100 ? num(loss, "%.6f") : num(loss, "%.4e");
+}
+
+std::string percent(double fraction) { return num(100.0 * fraction, "%.1f") + "%"; }
+
+// A probability to six decimals; NaN as NaN (printf may write -nan).
+std::string probability_text(double p) { return std::isnan(p) ? "NaN" : num(p, "%.6f"); }
+
+// ---------------------------------------------------------------------------------------
+// 1. The data: three spiral arms
+// ---------------------------------------------------------------------------------------
+
+constexpr arma::uword kPerClass = 100;  // points per arm
+constexpr arma::uword kClasses = 3;     // K
+constexpr double kAngleNoise = 0.2;     // the standard deviation of the noise on the angle
+
+// ---------------------------------------------------------------------------------------
+// 2. Softmax, and why it is computed with a shift
+// ---------------------------------------------------------------------------------------
+
+// [listing naive_softmax]
+// Softmax straight from its definition, P_k = e^{z_k} / sum_i e^{z_i}. Correct on paper,
+// but e^{z} overflows a double for z > 709.78: then it is inf / inf = NaN.
+arma::vec naive_softmax(const arma::vec& z) {
+  const arma::vec e = arma::exp(z);
+  return e / arma::accu(e);
+}
+// [end naive_softmax]
+
+void show_softmax_overflow() {
+  const arma::vec small = {2.0, 1.0, 0.0}, large = {1002.0, 1001.0, 1000.0};
+  const auto show = [](const char* what, const arma::vec& p) {
+    std::printf("  %-36s (%s, %s, %s)\n", what, probability_text(p(0)).c_str(),
+                probability_text(p(1)).c_str(), probability_text(p(2)).c_str());
+  };
+  std::cout << "Softmax of the logits z = (2, 1, 0) and z + 1000 = (1002, 1001, 1000)\n";
+  show("naive, z:", naive_softmax(small));
+  show("naive, z + 1000:", naive_softmax(large));
+  show("nn::softmax (shifted by max z), z:", nn::softmax(arma::mat(small)));
+  show("nn::softmax, z + 1000:", nn::softmax(arma::mat(large)));
+  std::printf(
+      "  (e^1002 = %g in double: inf / inf is NaN. Adding the same number to every\n"
+      "  logit does not change the softmax, so nn::softmax subtracts max z first.)\n\n",
+      std::exp(1002.0));
+}
+
+// ---------------------------------------------------------------------------------------
+// 3. The model: chapter 05's five parts, now in common/
+// ---------------------------------------------------------------------------------------
+//
+//   chapter 05           common/ (this chapter)
+//   1. initialise()      nn::Network(sizes, ...) and Dense::initialize(Initializer, rng)
+//   2. forward()         Network::forward(X): Dense::forward, layer after layer
+//   3. loss()            nn::softmax_cross_entropy(Z, y, dZ): the loss, and dL/dZ
+//   4. backward()        Network::backward(dZ): Dense::backward, from the last layer back
+//   5. update()          nn::Sgd::step(parameters): theta <- theta - lr dtheta, for every
+//                        W and b of every layer
+// and two new pieces: nn::MiniBatches (which samples each step sees) and nn::accuracy.
+
+// [listing model]
+// sizes = {2, 3}: a linear softmax classifier, Z = W X + b. sizes = {2, H, 3}: one hidden
+// layer of H ReLU units, Z = W2 relu(W1 X + b1) + b2. The last layer's activation is the
+// identity: its outputs are the logits that softmax_cross_entropy turns into probabilities.
+nn::Network<double> make_model(const std::vector<arma::uword>& sizes, std::mt19937_64& rng,
+                               const nn::Initializer& output_init) {
+  nn::Network<double> net(sizes, nn::Activation::relu, nn::Activation::identity);
+  for (std::size_t l = 0; l < net.n_layers(); ++l) {
+    const bool output_layer = l + 1 == net.n_layers();
+    // The hidden layer: He's N(0, 2 / n_in), made for ReLU (chapter 07). Every b = 0.
+    net.layer(l).initialize(output_layer ? output_init : nn::Initializer::he(), rng);
+  }
+  return net;
+}
+// The output layer starts with small weights: every logit near 0, every class near 1/K.
+const nn::Initializer kOutputInit = nn::Initializer::normal(0.01);
+// [end model]
+
+// Loss and accuracy on the whole training set, epoch by epoch; index 0 is before training.
+struct History {
+  std::vector<double> loss, accuracy;
+};
+
+// [listing measure]
+// The mean loss and the fraction of samples classified right, over the whole data set.
+void measure(nn::Network<double>& net, const nn::Dataset& data, History& history) {
+  const arma::mat& Z = net.forward(data.X);  // (K x n) logits
+  history.loss.push_back(nn::softmax_cross_entropy(Z, data.y));
+  const arma::uvec predicted = arma::index_max(Z, 0).t();  // (n) the row of the largest logit
+  history.accuracy.push_back(nn::accuracy(predicted, data.y));
+}
+// [end measure]
+
+// ---------------------------------------------------------------------------------------
+// 4. Training: mini-batch stochastic gradient descent
+// ---------------------------------------------------------------------------------------
+
+struct Settings {
+  long epochs;
+  double learning_rate;
+  arma::uword batch_size;
+};
+
+// [listing train]
+History train(nn::Network<double>& net, const nn::Dataset& data, const Settings& s,
+              unsigned seed) {
+  std::vector<nn::Parameter<double>> params = net.parameters();  // {W1, b1, W2, b2, ...}
+  nn::Sgd<double> optimizer(s.learning_rate);
+  nn::MiniBatches<double> batches(data.X, data.y, s.batch_size, seed);
+  arma::mat dZ;  // (K x B), reused by every step
+  History history;
+  measure(net, data, history);  // epoch 0: before any update
+  for (long epoch = 1; epoch <= s.epochs; ++epoch) {
+    batches.shuffle(epoch);  // a new order of the samples in every epoch
+    for (arma::uword k = 0; k < batches.count(); ++k) {
+      batches.gather(k);                              // Xb (2 x B) and yb (B)
+      const arma::mat& Z = net.forward(batches.X());  // 2. forward: Z (K x B)
+      nn::softmax_cross_entropy(Z, batches.y(), dZ);  // 3. loss, and dZ = (P - Y) / B
+      net.backward(dZ);                               // 4. backward: every dW and db
+      optimizer.step(params);                         // 5. update: W <- W - lr dW, ...
+    }
+    measure(net, data, history);
+    nn::stop_if_diverged(history.loss.back(), epoch, s.learning_rate);
+  }
+  return history;
+}
+// [end train]
+
+struct Model {
+  std::string name;  // "linear 2-3", "MLP 2-100-3"
+  nn::Network<double> net;
+  History history;
+};
+
+// train(), with the model's name in front of the message when it diverges.
+void train_model(Model& m, const nn::Dataset& data, const Settings& s, unsigned seed) {
+  try {
+    m.history = train(m.net, data, s, seed);
+  } catch (const nn::Diverged& e) {
+    throw nn::Diverged(m.name + ": " + e.what());
+  }
+}
+
+// ---------------------------------------------------------------------------------------
+// 5. Sanity check: learn a tiny subset by heart
+// ---------------------------------------------------------------------------------------
+
+constexpr arma::uword kTinySize = 20;
+constexpr long kTinyEpochs = 2000;
+
+// kTinySize samples picked at random: a few points of every arm.
+nn::Dataset tiny_subset(const nn::Dataset& data, unsigned seed) {
+  const arma::uvec pick = nn::epoch_order(data.size(), seed, 0).head(kTinySize);
+  nn::Dataset tiny;
+  nn::gather_columns(data.X, pick, tiny.X);
+  tiny.y = data.y.elem(pick);
+  tiny.class_names = data.class_names;
+  return tiny;
+}
+
+// ---------------------------------------------------------------------------------------
+// 6. Printing
+// ---------------------------------------------------------------------------------------
+
+// How many units of the first hidden layer output more than 0 for at least one point of X.
+// A ReLU unit that outputs 0 for every point also has g'(z) = 0 for every point: no
+// gradient reaches its weights, and it never comes back ("dead").
+arma::uword active_hidden_units(nn::Network<double>& net, const arma::mat& X) {
+  net.forward(X);
+  const arma::mat& A1 = net.layer(0).A();  // (H x n)
+  arma::uword active = 0;
+  for (arma::uword i = 0; i < A1.n_rows; ++i) active += arma::any(A1.row(i) > 0.0) ? 1 : 0;
+  return active;
+}
+
+// The epochs the table shows: 0, 1, 2, 5, 10, 20, 50, ... and the last.
+std::vector<long> shown_epochs(long epochs) {
+  std::vector<long> shown = {0};
+  for (long decade = 1; decade < epochs; decade *= 10)
+    for (long step : {1L, 2L, 5L})
+      if (step * decade < epochs) shown.push_back(step * decade);
+  shown.push_back(epochs);
+  return shown;
+}
+
+// ---------------------------------------------------------------------------------------
+// 7. Figures
+// ---------------------------------------------------------------------------------------
+
+constexpr double kLo = -1.15, kHi = 1.15;  // the plane shown: the arms end at radius 1
+constexpr arma::uword kGridPoints = 81;    // per axis: (81 x 81) predictions per panel
+
+void draw_regions(std::vector<Model>& models, const nn::Dataset& data, const std::string& out) {
+  const nn::Grid grid(kLo, kHi, kLo, kHi, kGridPoints);
+  const arma::mat P = grid.points();  // (2 x 81*81), one grid point per column
+  nn::Figure fig("regions", 1300, 700);
+  fig.layout(1, static_cast<int>(models.size()),
+             "The class each model predicts over the plane (background) and the " +
+                 std::to_string(data.size()) + " training points");
+  for (std::size_t m = 0; m < models.size(); ++m) {
+    const arma::urowvec predicted = models[m].net.predict(P).t();  // (81*81)
+    nn::Plot& p = fig.panel(m);
+    p.title(models[m].name + ": training accuracy " +
+            percent(models[m].history.accuracy.back()))
+        .xlabel("x_1")
+        .ylabel("x_2")
+        .square()
+        .xrange(kLo, kHi)
+        .yrange(kLo, kHi)
+        .key("below horizontal");
+    p.regions("region", grid.xs, grid.ys, grid.reshape(predicted), static_cast<int>(kClasses));
+    p.classes(data.X, data.y, data.class_names, 1.0);
+  }
+  fig.save(out);
+}
+
+void draw_curves(const std::vector<Model>& models, const std::string& out) {
+  const long epochs = static_cast<long>(models.front().history.loss.size()) - 1;
+  const arma::vec epoch = arma::regspace(0, static_cast<double>(epochs));
+  double lowest = std::numeric_limits<double>::infinity();
+  for (const Model& m : models)
+    for (double l : m.history.loss) lowest = std::min(lowest, l);
+  nn::Figure fig("curves", 1300, 560);
+  fig.layout(1, 2, "Training, epoch by epoch, measured on all the training points");
+  nn::Plot& left = fig.panel(0);
+  left.title("loss")
+      .xlabel("epoch")
+      .ylabel("cross-entropy loss L (log scale)")
+      .logscale_y()
+      .yrange(std::pow(10.0, std::floor(std::log10(std::min(lowest, 0.5)))), 2.0)
+      .key("bottom left");
+  nn::Plot& right = fig.panel(1);
+  right.title("training accuracy")
+      .xlabel("epoch")
+      .ylabel("fraction of points classified right")
+      .yrange(0, 1.05)
+      .key("bottom right");
+  for (std::size_t m = 0; m < models.size(); ++m) {
+    const nn::Style style{.colour = 3 + static_cast<int>(m), .width = 2.5};
+    left.line(models[m].name, epoch, arma::vec(models[m].history.loss), style);
+    right.line(models[m].name, epoch, arma::vec(models[m].history.accuracy), style);
+  }
+  const nn::Style guess{.colour = 7, .width = 1.5, .dashed = true};
+  const double ln_K = std::log(double(kClasses));
+  left.line("ln 3: every class given 1/3", {0.0, double(epochs)}, {ln_K, ln_K}, guess);
+  right.line("1/3: guessing", {0.0, double(epochs)}, {1.0 / kClasses, 1.0 / kClasses}, guess);
+  fig.save(out);
+}
+
+}  // namespace
+
+// ---------------------------------------------------------------------------------------
+// 8. The program
+// ---------------------------------------------------------------------------------------
+
+int main(int argc, char** argv) {
+  nn::CommandLine cli("06_mlp",
+                      "Chapter 06: the multilayer perceptron as a library; a linear softmax "
+                      "classifier and a 2-H-3 ReLU network on a spiral");
+  Settings s{500, 0.5, 30};
+  arma::uword hidden = 100;
+  const arma::uword n = kPerClass * kClasses;
+  cli.app()
+      .add_option("--epochs", s.epochs, "Passes over the 300 training points")
+      ->check(CLI::Range(1L, 100000L))
+      ->capture_default_str();
+  cli.app()
+      .add_option("--learning-rate", s.learning_rate, "The SGD step size (both models)")
+      ->check(nn::FinitePositive)
+      ->capture_default_str();
+  cli.app()
+      .add_option("--hidden", hidden, "Hidden units H of the MLP")
+      ->check(CLI::Range(arma::uword{1}, arma::uword{1000}))
+      ->capture_default_str();
+  cli.app()
+      .add_option("--batch-size", s.batch_size,
+                  "Samples per SGD step (300: all of them, full-batch gradient descent)")
+      ->check(CLI::Range(arma::uword{1}, n))
+      ->capture_default_str();
+  if (auto code = cli.parse(argc, argv)) return *code;
+  nn::make_reproducible(cli.seed());
+
+  try {
+    std::cout << "Chapter 06: the multilayer perceptron as a library\n"
+              << "==================================================\n\n";
+    show_softmax_overflow();
+
+    const nn::Dataset data = nn::spiral(kPerClass, kClasses, kAngleNoise, cli.seed());
+    std::mt19937_64 rng(cli.seed());
+    std::vector<Model> models;
+    models.push_back({"linear 2-3", make_model({2, kClasses}, rng, kOutputInit), {}});
+    const std::string mlp_name = "MLP 2-" + std::to_string(hidden) + "-3";
+    models.push_back({mlp_name, make_model({2, hidden, kClasses}, rng, kOutputInit), {}});
+    const arma::uword batches_per_epoch = (n + s.batch_size - 1) / s.batch_size;
+    std::cout << "The data: " << kClasses << " spiral arms of " << kPerClass << " points (" << n
+              << " in all), seed " << cli.seed() << ".\n"
+              << "Two models, both trained by mini-batch SGD: " << s.epochs << " epochs of "
+              << batches_per_epoch << (batches_per_epoch == 1 ? " batch of " : " batches of ")
+              << s.batch_size << ", learning rate " << num(s.learning_rate) << ".\n";
+    std::printf("  %-14s %-30s %5u parameters\n", models[0].name.c_str(), "Z = W X + b",
+                unsigned(models[0].net.n_parameters()));
+    std::printf("  %-14s %-30s %5u parameters\n\n", models[1].name.c_str(),
+                "Z = W2 relu(W1 X + b1) + b2", unsigned(models[1].net.n_parameters()));
+
+    // Sanity check 1: the loss before training.
+    const double ln_K = std::log(double(kClasses));
+    History before_linear, before_mlp;
+    measure(models[0].net, data, before_linear);
+    measure(models[1].net, data, before_mlp);
+    nn::Network<double> he_output = models[1].net;  // the same hidden layer, and an output
+    he_output.layer(1).initialize(nn::Initializer::he(), rng);  // layer with He's weights
+    History before_he;
+    measure(he_output, data, before_he);
+    std::printf(
+        "Sanity check 1: the loss before training\n"
+        "  Knowing nothing, a %u-class model gives every class 1/%u: loss -ln(1/%u) = ln %u "
+        "= %.6f\n"
+        "  %-14s %.6f\n  %-14s %.6f\n"
+        "  (had its output layer started with He's N(0, 2/%u) weights too, the MLP\n"
+        "  would start at %.6f)\n\n",
+        unsigned(kClasses), unsigned(kClasses), unsigned(kClasses), unsigned(kClasses), ln_K,
+        models[0].name.c_str(), before_linear.loss[0], models[1].name.c_str(),
+        before_mlp.loss[0], unsigned(hidden), before_he.loss[0]);
+
+    // Training.
+    for (Model& m : models) train_model(m, data, s, cli.seed());
+    std::cout << "Training: loss and accuracy on all " << n << " points after each epoch\n";
+    std::printf("  %6s   %-20s   %s\n", "", models[0].name.c_str(), models[1].name.c_str());
+    std::printf("  %6s   %10s %9s   %10s %9s\n", "epoch", "loss", "accuracy", "loss",
+                "accuracy");
+    for (long e : shown_epochs(s.epochs)) {
+      std::printf("  %6ld", e);
+      for (const Model& m : models)
+        std::printf("   %10s %9s", loss_text(m.history.loss[e]).c_str(),
+                    percent(m.history.accuracy[e]).c_str());
+      std::printf("\n");
+    }
+    std::cout << "\n";
+
+    // Sanity check 2: learn 20 samples by heart.
+    const nn::Dataset tiny = tiny_subset(data, cli.seed());
+    const Settings tiny_settings{kTinyEpochs, s.learning_rate, kTinySize};
+    std::printf("Sanity check 2: learn %u of the points by heart (full batch, %ld epochs)\n",
+                unsigned(kTinySize), kTinyEpochs);
+    std::vector<Model> tiny_models;
+    std::mt19937_64 tiny_rng(cli.seed());
+    tiny_models.push_back({"linear 2-3", make_model({2, kClasses}, tiny_rng, kOutputInit), {}});
+    tiny_models.push_back(
+        {mlp_name, make_model({2, hidden, kClasses}, tiny_rng, kOutputInit), {}});
+    for (Model& m : tiny_models) {
+      train_model(m, tiny, tiny_settings, cli.seed());
+      std::printf("  %-14s loss %s -> %s, accuracy %s\n", m.name.c_str(),
+                  loss_text(m.history.loss.front()).c_str(),
+                  loss_text(m.history.loss.back()).c_str(),
+                  percent(m.history.accuracy.back()).c_str());
+    }
+    std::cout << "\n";
+
+    // Results.
+    std::cout << "Results (seed " << cli.seed() << ", " << n << " training points)\n";
+    std::printf("  %-14s %10s %12s %10s\n", "model", "parameters", "final loss", "accuracy");
+    for (const Model& m : models)
+      std::printf("  %-14s %10u %12s %10s\n", m.name.c_str(), unsigned(m.net.n_parameters()),
+                  loss_text(m.history.loss.back()).c_str(),
+                  percent(m.history.accuracy.back()).c_str());
+    std::printf("  %-14s %10s %12s %10s\n", "guessing", "", num(ln_K, "%.6f").c_str(),
+                percent(1.0 / kClasses).c_str());
+    std::printf("  %s: %u of its %u hidden units are active (output > 0) on some point\n",
+                models[1].name.c_str(), unsigned(active_hidden_units(models[1].net, data.X)),
+                unsigned(hidden));
+    for (const Model& m : models)
+      if (m.history.loss.back() >= ln_K)
+        std::cout << "  Note: " << m.name
+                  << " ends with a loss above ln 3, worse than giving every class 1/3.\n"
+                     "  The learning rate is probably too large; try a smaller "
+                     "--learning-rate.\n";
+    std::cout << "\n";
+
+    draw_regions(models, data, cli.out_dir());
+    draw_curves(models, cli.out_dir());
+    std::cout << "Figures: regions, curves (.png, .csv) in " << cli.out_dir() << "\n";
+  } catch (const std::exception& e) {
+    std::cerr << "06_mlp: error: " << e.what() << "\n";
+    return 1;
+  }
+  return 0;
+}

@@ -1,0 +1,239 @@
+// Chapter checks for chapters/06_mlp: with the default seed the linear softmax classifier
+// stays far from solving the spiral and the 2-100-3 network solves it; both sanity checks
+// (the loss before training is ln K, 20 points are learned by heart) hold; the numbers are
+// the text's numbers; the figures are the committed ones; bad flags and a diverging
+// learning rate stop it cleanly.
+#include <catch2/catch.hpp>
+
+#include <algorithm>
+#include <cmath>
+#include <filesystem>
+#include <regex>
+#include <string>
+#include <vector>
+
+#include "support/chapter_run.hpp"
+
+using namespace nn::test;
+namespace fs = std::filesystem;
+
+namespace {
+
+const std::string kChapter = "06_mlp";
+const std::string kNoGnuplot = "NN_GNUPLOT=/nonexistent/gnuplot";
+
+// The headline numbers of the default run (seed 42), as curves.csv holds them (10
+// significant digits): the loss and the accuracy on all 300 points after the last epoch.
+constexpr double kLinearFinalLoss = 0.7461519;
+constexpr double kMlpFinalLoss = 0.03064539;
+constexpr double kLinearFinalAccuracy = 155.0 / 300;  // 51.7%
+constexpr double kMlpFinalAccuracy = 297.0 / 300;     // 99.0%
+// The same binary with the same seed reproduces the losses exactly. Another CPU's BLAS may
+// round the last bits of a sum differently, and 5000 noisy SGD steps can grow that; 1e-5
+// relative leaves room for it, while any change in the code (data, initialisation, batch
+// order, learning rate) moves the final loss by far more. The constants above are rounded
+// to 7 digits, well inside that. Accuracies are counts of points over 300: exact.
+constexpr double kFinalLossRelTolerance = 1e-5;
+
+// What the text claims, whatever the exact numbers: the linear classifier stays in the
+// range of a poor guess (1/3 to about 1/2) and the MLP gets almost every point right.
+constexpr double kLinearAccuracyAtMost = 0.6;
+constexpr double kMlpAccuracyAtLeast = 0.97;
+
+// Sanity check 1: before training, every class gets about 1/3 and the loss is about ln 3.
+// The output layer starts with weights N(0, 0.01^2), so every logit is within a few
+// hundredths of 0; that moves the mean loss by less than 0.01.
+constexpr double kInitialLossTolerance = 0.01;
+
+// Sanity check 2: "near-zero loss" on 20 points after 2000 full-batch epochs.
+constexpr double kTinyLossAtMost = 0.01;
+
+// The number after `label` on the first line of the output that has it.
+double number_after(const std::string& output, const std::string& label) {
+  const std::size_t at = output.find(label);
+  REQUIRE(at != std::string::npos);
+  return std::stod(output.substr(at + label.size()));
+}
+
+// The loss values the chapter prints for `model` in a line "  model   loss A -> B, ...".
+std::pair<double, double> tiny_losses(const std::string& output, const std::string& model) {
+  std::smatch m;
+  const std::regex line("\n  " + model + " +loss ([0-9.e+-]+) -> ([0-9.e+-]+), accuracy");
+  REQUIRE(std::regex_search(output, m, line));
+  return {std::stod(m[1].str()), std::stod(m[2].str())};
+}
+
+}  // namespace
+
+TEST_CASE("chapter 06: the linear classifier fails on the spiral and the MLP solves it",
+          "[chapter][06_mlp]") {
+  const std::string out = fresh_dir("06_mlp");
+  const RunResult run = run_chapter(kChapter, out);
+  INFO(run.output);
+  REQUIRE(run.exit_code == 0);
+
+  // The results block the text quotes.
+  CHECK_THAT(run.output,
+             Catch::Contains("  model          parameters   final loss   accuracy\n"
+                             "  linear 2-3              9     0.746152      51.7%\n"
+                             "  MLP 2-100-3           603     0.030645      99.0%\n"
+                             "  guessing                      1.098612      33.3%\n"
+                             "  MLP 2-100-3: 100 of its 100 hidden units are active"));
+  CHECK_THAT(run.output,
+             Catch::Contains("       0     1.099845     44.7%     1.102617     34.7%\n"
+                             "       1     0.976697     52.0%     0.736333     51.0%\n"));
+  CHECK_THAT(run.output,
+             Catch::Contains("      10     0.765904     51.3%     0.390207     91.0%\n"));
+  CHECK_THAT(run.output,
+             Catch::Contains("     500     0.746152     51.7%     0.030645     99.0%\n"));
+  CHECK_THAT(run.output, !Catch::Contains("Note:"));
+
+  // The same numbers in the figure's data: 501 points per curve (epochs 0 to 500).
+  const auto rows = read_figure_csv(out + "/curves.csv");
+  std::vector<CsvRow> loss, accuracy;
+  for (const std::string model : {"linear 2-3", "MLP 2-100-3"}) {
+    CAPTURE(model);
+    const auto curve = series_rows(rows, model);
+    REQUIRE(curve.size() == 2 * 501);
+    const CsvRow& last_loss = curve[500];  // panel 1 first, then panel 2
+    const CsvRow& last_accuracy = curve.back();
+    REQUIRE(last_loss.panel == "1");
+    REQUIRE(last_accuracy.panel == "2");
+    CHECK(last_loss.x == 500);
+    CHECK(last_accuracy.x == 500);
+    loss.push_back(last_loss);
+    accuracy.push_back(last_accuracy);
+  }
+  CHECK(close(loss[0].y, kLinearFinalLoss, kFinalLossRelTolerance, 0.0));
+  CHECK(close(loss[1].y, kMlpFinalLoss, kFinalLossRelTolerance, 0.0));
+  CHECK(accuracy[0].y == Approx(kLinearFinalAccuracy).epsilon(1e-9));
+  CHECK(accuracy[1].y == Approx(kMlpFinalAccuracy).epsilon(1e-9));
+  CHECK(accuracy[0].y <= kLinearAccuracyAtMost);
+  CHECK(accuracy[0].y > 1.0 / 3);
+  CHECK(accuracy[1].y >= kMlpAccuracyAtLeast);
+
+  require_matches_reference(kChapter, out);
+}
+
+TEST_CASE("chapter 06: before training the loss is close to ln K", "[chapter][06_mlp]") {
+  // Other seeds too: the check is about the initialisation, not about one lucky draw.
+  const std::string seed = GENERATE(as<std::string>{}, "42", "1", "7");
+  CAPTURE(seed);
+  const RunResult run = run_chapter(kChapter, fresh_dir("06_mlp_initial"),
+                                    "--epochs 1 --seed " + seed, kNoGnuplot);
+  INFO(run.output);
+  REQUIRE(run.exit_code == 0);
+  const double ln_K = number_after(run.output, "loss -ln(1/3) = ln 3 = ");
+  CHECK(ln_K == Approx(std::log(3.0)).epsilon(1e-6));
+  const std::size_t block = run.output.find("Sanity check 1");
+  REQUIRE(block != std::string::npos);
+  const std::string check = run.output.substr(block);
+  CHECK(std::abs(number_after(check, "\n  linear 2-3 ") - ln_K) < kInitialLossTolerance);
+  CHECK(std::abs(number_after(check, "\n  MLP 2-100-3 ") - ln_K) < kInitialLossTolerance);
+  // With He's larger weights in the output layer the start is clearly worse.
+  CHECK(number_after(check, "would start at ") > ln_K + 0.05);
+}
+
+TEST_CASE("chapter 06: the MLP learns 20 points by heart, the linear model cannot",
+          "[chapter][06_mlp]") {
+  const RunResult run = run_chapter(kChapter, fresh_dir("06_mlp_tiny"), "", kNoGnuplot);
+  INFO(run.output);
+  REQUIRE(run.exit_code == 0);
+  const auto [mlp_start, mlp_end] = tiny_losses(run.output, "MLP 2-100-3");
+  CHECK(mlp_end < kTinyLossAtMost);
+  CHECK(mlp_start > 1.0);
+  const auto [linear_start, linear_end] = tiny_losses(run.output, "linear 2-3");
+  CHECK(linear_end > 0.3);  // three wedges cannot separate 20 spiral points
+  // The lines the text quotes.
+  CHECK_THAT(run.output,
+             Catch::Contains("  linear 2-3     loss 1.098505 -> 0.512496, accuracy 70.0%\n"
+                             "  MLP 2-100-3    loss 1.098268 -> 0.004502, accuracy 100.0%\n"));
+}
+
+TEST_CASE("chapter 06 shows why softmax is computed with a shift", "[chapter][06_mlp]") {
+  const RunResult run =
+      run_chapter(kChapter, fresh_dir("06_mlp_softmax"), "--epochs 1", kNoGnuplot);
+  INFO(run.output);
+  REQUIRE(run.exit_code == 0);
+  CHECK_THAT(run.output,
+             Catch::Contains(
+                 "  naive, z:                            (0.665241, 0.244728, 0.090031)\n"
+                 "  naive, z + 1000:                     (NaN, NaN, NaN)\n"
+                 "  nn::softmax (shifted by max z), z:   (0.665241, 0.244728, 0.090031)\n"
+                 "  nn::softmax, z + 1000:               (0.665241, 0.244728, 0.090031)\n"));
+}
+
+TEST_CASE("chapter 06 prints the numbers its text quotes for other settings",
+          "[chapter][06_mlp]") {
+  struct Case {
+    std::string args;
+    std::vector<std::string> expected;  // lines (or parts of lines) of the output
+  };
+  const Case c = GENERATE(values<Case>({
+      {"--hidden 10", {"  MLP 2-10-3             63     0.033019      99.0%\n"}},
+      {"--hidden 3", {"  MLP 2-3-3              21     0.816779      64.3%\n"}},
+      {"--batch-size 300",
+       {"500 epochs of 1 batch of 300,",
+        "  MLP 2-100-3           603     0.097505      99.0%\n"}},
+      {"--batch-size 300 --epochs 5000",
+       {"  MLP 2-100-3           603     0.029264      99.3%\n"}},
+      {"--seed 7",
+       {"  linear 2-3              9     0.730321      53.0%\n",
+        "  MLP 2-100-3           603     0.035345      98.7%\n"}},
+      // Too large, but nothing overflows: the hidden units die, the run finishes, and the
+      // program says that the result is worse than guessing.
+      {"--learning-rate 10",
+       {"  linear 2-3              9     1.159819      56.0%\n"
+        "  MLP 2-100-3           603     1.839155      33.3%\n",
+        "  MLP 2-100-3: 0 of its 100 hidden units are active (output > 0) on some point\n",
+        "  Note: MLP 2-100-3 ends with a loss above ln 3, worse than giving every class 1/3.\n"
+        "  The learning rate is probably too large; try a smaller --learning-rate.\n"}},
+      {"--learning-rate 1e4", {"  MLP 2-100-3           603   3.3198e+03      33.3%\n"}},
+  }));
+  CAPTURE(c.args);
+  const RunResult run = run_chapter(kChapter, fresh_dir("06_mlp_settings"), c.args, kNoGnuplot);
+  INFO(run.output);
+  REQUIRE(run.exit_code == 0);
+  for (const std::string& e : c.expected) CHECK_THAT(run.output, Catch::Contains(e));
+}
+
+TEST_CASE("chapter 06 rejects bad flags with one line and exit code 2", "[chapter][06_mlp]") {
+  const std::string bad = GENERATE(
+      as<std::string>{}, "--epochs 0", "--epochs -5", "--epochs 2.5", "--epochs 100001",
+      "--learning-rate 0", "--learning-rate -1", "--learning-rate nan", "--learning-rate inf",
+      "--learning-rate fast", "--hidden 0", "--hidden 1001", "--hidden x", "--batch-size 0",
+      "--batch-size 301", "--batch-size -30", "--batch-size ten", "--seed -1", "--frobnicate");
+  CAPTURE(bad);
+  const std::string out = fresh_dir("06_mlp_bad");
+  const RunResult run = run_chapter(kChapter, out, bad);
+  CHECK(run.exit_code == 2);
+  CHECK_THAT(run.output, Catch::StartsWith("06_mlp: error: "));
+  CHECK(std::count(run.output.begin(), run.output.end(), '\n') == 1);
+  CHECK(fs::is_empty(out));
+}
+
+TEST_CASE("chapter 06 stops a diverging learning rate, names it, and draws nothing",
+          "[chapter][06_mlp]") {
+  // The loss is computed from the logits with log-sum-exp, so it stays finite unless the
+  // logits themselves overflow: a learning rate of 10 or 1e4 only kills the hidden units
+  // (the settings test above). 1e100 makes the weights, and then the logits, overflow in
+  // the first epoch; inf - inf in log-sum-exp gives a NaN loss.
+  const std::string out = fresh_dir("06_mlp_diverged");
+  const RunResult run = run_chapter(kChapter, out, "--learning-rate 1e100");
+  INFO(run.output);
+  CHECK(run.exit_code == 1);
+  CHECK_THAT(run.output,
+             Catch::Contains("06_mlp: error: MLP 2-100-3: training diverged at epoch 1: the "
+                             "loss became NaN. The learning rate (1e+100) is probably too "
+                             "large; try a smaller --learning-rate.\n"));
+  std::size_t errors = 0;
+  for (std::size_t p = run.output.find("error:"); p != std::string::npos;
+       p = run.output.find("error:", p + 1))
+    ++errors;
+  CHECK(errors == 1);
+  for (const auto& entry : fs::directory_iterator(out)) {
+    CAPTURE(entry.path().filename().string());
+    CHECK(entry.path().extension() != ".png");
+    CHECK(entry.path().extension() != ".csv");
+  }
+}
