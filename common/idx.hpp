@@ -133,6 +133,17 @@ const std::array<T, 256>& byte_to_unit() {
   }();
   return table;
 }
+
+// A hint to the processor: start loading bytes [p, p + n) into the cache now, one 64-byte
+// cache line at a time. It changes no result, only when the memory arrives.
+inline void prefetch(const unsigned char* p, std::size_t n) {
+#if defined(__GNUC__) || defined(__clang__)
+  for (std::size_t offset = 0; offset < n; offset += 64) __builtin_prefetch(p + offset);
+#else
+  (void)p;
+  (void)n;
+#endif
+}
 }  // namespace detail
 
 // Copies the images at `indices` (a batch) into X, scaled from 0..255 to [0, 1]:
@@ -152,6 +163,11 @@ void gather_batch(const Images& images, const arma::uvec& indices, arma::Mat<T>&
       throw std::out_of_range("gather_batch: image index " + std::to_string(i) +
                               " is out of range (there are " + std::to_string(images.count()) +
                               " images)");
+    // A shuffled batch's images lie anywhere in the pixels (47 MB for Fashion-MNIST), so
+    // each one's first bytes come from main memory, not the cache. Asking for the next image
+    // now overlaps that wait with this one's conversion (in bench/, ~50 -> ~14 ms an epoch).
+    if (j + 1 < indices.n_elem && indices[j + 1] < images.count())
+      detail::prefetch(images.pixels.colptr(indices[j + 1]), d);
     const unsigned char* from = images.pixels.colptr(i);
     T* to = X.colptr(j);
     for (arma::uword p = 0; p < d; ++p) to[p] = unit[from[p]];

@@ -1,0 +1,775 @@
+// Chapter 09: Fashion-MNIST, a real data set
+// ===========================================================================================
+// What you learn: the multilayer perceptron of chapters 06-08, unchanged, on 70,000 real
+// photos of clothes (28 x 28 grey pixels, 10 classes). A validation set taken out of the
+// training set, a test set touched once at the end, a progress bar, and a trained network
+// saved to a file, loaded back and used to classify one image.
+//
+// Run:   ./tutorial 09        or   build/release/chapters/09_fashion_mnist [--help]
+//        [--epochs 10] [--learning-rate 0.001] [--optimizer adam] [--schedule cosine]
+//        [--batch-size 64] [--hidden 256,128] [--weight-decay 0] [--train-limit N]
+//        [--data DIR] [--save FILE] [--seed 42] [--out DIR]
+//        then, with the model it saved (build/release/chapters/09_fashion_mnist.nnm):
+//        build/release/chapters/09_fashion_mnist --predict-index 42
+//        build/release/chapters/09_fashion_mnist --predict-pgm my_image.pgm [--model FILE]
+// Needs: Debian's package dataset-fashion-mnist (./tutorial installs it), which puts the
+// four IDX files into /usr/share/datasets/fashion-mnist; --data DIR reads them elsewhere.
+// Draws (into plots/09_fashion_mnist/):
+//   curves.png           training and validation loss and accuracy, epoch by epoch
+//   confusion.png        the test set's confusion matrix: which class is taken for which
+//   misclassified.png    24 test images the network gets wrong, with both labels
+//   weights.png          first-layer weights of the 24 hidden units training changed most
+#include <armadillo>
+
+#include <algorithm>
+#include <cerrno>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "common/activation.hpp"
+#include "common/batches.hpp"
+#include "common/cli.hpp"
+#include "common/divergence.hpp"
+#include "common/idx.hpp"
+#include "common/initializer.hpp"
+#include "common/loss.hpp"
+#include "common/metrics.hpp"
+#include "common/model_file.hpp"
+#include "common/network.hpp"
+#include "common/optimizer.hpp"
+#include "common/plot.hpp"
+#include "common/progress.hpp"
+#include "common/reproducible.hpp"
+
+namespace {
+
+namespace fs = std::filesystem;
+using Clock = std::chrono::steady_clock;
+
+const std::string kChapter = "09_fashion_mnist";
+
+double seconds_since(Clock::time_point start) {
+  return std::chrono::duration<double>(Clock::now() - start).count();
+}
+
+std::string percent(double fraction, int decimals = 2) {
+  char s[32];
+  std::snprintf(s, sizeof s, "%.*f%%", decimals, 100.0 * fraction);
+  return s;
+}
+
+std::string fixed(double v, int decimals) {
+  char s[32];
+  std::snprintf(s, sizeof s, "%.*f", decimals, v);
+  return s;
+}
+
+// 235146 -> "235,146"
+std::string with_commas(unsigned long long n) {
+  std::string digits = std::to_string(n), out;
+  for (std::size_t k = 0; k < digits.size(); ++k) {
+    if (k > 0 && (digits.size() - k) % 3 == 0) out += ',';
+    out += digits[k];
+  }
+  return out;
+}
+
+std::string architecture(const std::vector<arma::uword>& sizes) {
+  std::string s;
+  for (std::size_t l = 0; l < sizes.size(); ++l) s += (l ? "-" : "") + std::to_string(sizes[l]);
+  return s;
+}
+
+// ---------------------------------------------------------------------------------------
+// 1. The data: 60,000 training images (5,000 of them kept for validation), 10,000 test
+// ---------------------------------------------------------------------------------------
+
+// [listing split]
+// The training file's images come in random order (every class is spread through it), so
+// its last 5,000 are a fair sample of all 60,000: they are the validation set, and the
+// network never trains on them. The split does not depend on --seed, so runs with
+// different seeds are compared on the same validation images.
+constexpr arma::uword kValidationSize = 5000;
+
+struct Split {
+  arma::uvec train;       // indices into the training file: 0 .. n_train - 1
+  arma::uvec validation;  // the last 5,000: 55,000 .. 59,999
+};
+
+Split split_training_file(arma::uword n_images, arma::uword train_limit) {
+  const arma::uword n_train = n_images - kValidationSize;
+  Split s;
+  s.train = arma::regspace<arma::uvec>(0, std::min(n_train, train_limit) - 1);
+  s.validation = arma::regspace<arma::uvec>(n_train, n_images - 1);
+  return s;
+}
+// [end split]
+
+struct Data {
+  nn::ImageDataset train, test;  // pixels stay bytes (47 MB + 8 MB)
+  Split split;
+};
+
+Data load_data(const std::string& dir, arma::uword train_limit) {
+  std::cout << "Loading Fashion-MNIST from " << dir << std::endl;
+  const Clock::time_point start = Clock::now();
+  Data d;
+  d.train = nn::load_fashion_mnist(dir, nn::Split::train);
+  d.test = nn::load_fashion_mnist(dir, nn::Split::test);
+  if (d.train.images.rows != 28 || d.train.images.cols != 28 || d.test.images.rows != 28 ||
+      d.test.images.cols != 28 || d.train.size() <= kValidationSize)
+    throw nn::DataError("the files in " + dir +
+                        " are not Fashion-MNIST: expected 28 x 28 images and more than " +
+                        std::to_string(kValidationSize) + " training images");
+  d.split = split_training_file(d.train.size(), train_limit);
+  std::cout << "  loaded in " << fixed(seconds_since(start), 2) << " s\n"
+            << "  training file  " << with_commas(d.train.size())
+            << " images: " << with_commas(d.split.train.n_elem) << " to train on, "
+            << with_commas(d.split.validation.n_elem) << " for validation\n"
+            << "  test file      " << with_commas(d.test.size())
+            << " images (used once, at the end)\n";
+  const arma::uvec counts =
+      arma::hist(d.train.labels.elem(d.split.validation), arma::regspace<arma::uvec>(0, 9));
+  std::cout << "  validation images per class: " << counts.min() << " to " << counts.max()
+            << "\n\n";
+  return d;
+}
+
+// ---------------------------------------------------------------------------------------
+// 2. Training: mini-batches of bytes turned into floats, one batch at a time
+// ---------------------------------------------------------------------------------------
+
+struct Settings {
+  int epochs = 10;
+  double learning_rate = 0.001;
+  arma::uword batch_size = 64;
+  std::vector<arma::uword> hidden = {256, 128};
+  std::string optimizer = "adam";
+  std::string schedule = "cosine";
+  double weight_decay = 0;
+  unsigned seed = 42;
+};
+
+// [listing schedule]
+// The learning rate of each epoch. Large steps early cross the loss landscape quickly;
+// small steps late stop the parameters from jumping around the minimum they found.
+// Cosine decay goes smoothly from the full rate (epoch 1) to near 0 (the last epoch):
+//   lr_e = lr / 2 * (1 + cos(pi (e - 1) / E)),   e = 1 .. E
+double learning_rate_for(const Settings& s, int epoch) {
+  if (s.schedule == "constant") return s.learning_rate;
+  const double pi = 3.14159265358979323846;
+  return s.learning_rate / 2 * (1 + std::cos(pi * double(epoch - 1) / double(s.epochs)));
+}
+// [end schedule]
+
+std::unique_ptr<nn::Optimizer<float>> make_optimizer(const Settings& s) {
+  if (s.optimizer == "sgd")
+    return std::make_unique<nn::Sgd<float>>(s.learning_rate, s.weight_decay);
+  if (s.optimizer == "adam")
+    return std::make_unique<nn::Adam<float>>(s.learning_rate, 0.9, 0.999, 1e-8, s.weight_decay);
+  return std::make_unique<nn::Momentum<float>>(s.learning_rate, 0.9, s.weight_decay);
+}
+
+// One row of the curves: the epoch's means.
+struct EpochStats {
+  double train_loss, train_accuracy, validation_loss, validation_accuracy;
+};
+
+struct Evaluation {
+  double loss = 0, accuracy = 0;
+  arma::uvec predicted;  // (n): the class with the largest output
+  arma::fmat P;          // (10 x n): softmax probabilities (kept when asked for)
+};
+
+// Runs the network over the images `which`, 1,000 at a time (so no buffer grows with the
+// data set), and returns the mean loss, the accuracy and every prediction.
+Evaluation evaluate(nn::Network<float>& net, const nn::ImageDataset& data,
+                    const arma::uvec& which, bool keep_probabilities = false) {
+  constexpr arma::uword kChunk = 1000;
+  Evaluation e;
+  e.predicted.set_size(which.n_elem);
+  if (keep_probabilities) e.P.set_size(10, which.n_elem);
+  arma::fmat X, P;
+  double loss_sum = 0;
+  for (arma::uword first = 0; first < which.n_elem; first += kChunk) {
+    const arma::uword last = std::min(first + kChunk, which.n_elem) - 1;
+    const arma::uvec idx = which.subvec(first, last);
+    nn::gather_batch(data.images, idx, X);  // X is (784 x chunk)
+    const arma::fmat& Z = net.forward(X);   // Z is (10 x chunk)
+    const arma::uvec y = data.labels.elem(idx);
+    loss_sum += nn::softmax_cross_entropy(Z, y) * double(idx.n_elem);
+    e.predicted.subvec(first, last) = arma::index_max(Z, 0).t();
+    if (keep_probabilities) {
+      nn::softmax(Z, P);
+      e.P.cols(first, last) = P;
+    }
+  }
+  e.loss = loss_sum / double(which.n_elem);
+  e.accuracy = nn::accuracy(e.predicted, data.labels.elem(which));
+  return e;
+}
+
+// [listing train]
+std::vector<EpochStats> train(nn::Network<float>& net, const Data& data, const Settings& s) {
+  std::vector<nn::Parameter<float>> params = net.parameters();  // (initialised by main)
+  std::unique_ptr<nn::Optimizer<float>> optimizer = make_optimizer(s);
+
+  const arma::uvec& train_set = data.split.train;
+  const arma::uword n = train_set.n_elem;
+  const arma::uword batches = (n + s.batch_size - 1) / s.batch_size;
+  nn::Progress progress(s.epochs, long(batches));
+  arma::fmat X, dZ;  // X is (784 x batch), dZ is (10 x batch): reused by every batch
+  std::vector<EpochStats> history;
+  for (int epoch = 1; epoch <= s.epochs; ++epoch) {
+    optimizer->set_learning_rate(learning_rate_for(s, epoch));
+    const arma::uvec order = nn::epoch_order(n, s.seed, arma::uword(epoch));
+    double loss_sum = 0;
+    arma::uword right = 0;
+    for (arma::uword k = 0; k < batches; ++k) {
+      const arma::uword first = k * s.batch_size;
+      const arma::uword last = std::min(first + s.batch_size, n) - 1;
+      const arma::uvec idx = train_set.elem(order.subvec(first, last));
+      nn::gather_batch(data.train.images, idx, X);  // bytes -> floats in [0, 1]
+      const arma::uvec y = data.train.labels.elem(idx);
+
+      const arma::fmat& Z = net.forward(X);                     // 2. forward
+      const double loss = nn::softmax_cross_entropy(Z, y, dZ);  // 3. loss and dL/dZ
+      right += arma::accu(arma::index_max(Z, 0).t() == y);      //    (before the update)
+      net.backward(dZ);                                         // 4. backpropagation
+      optimizer->step(params);                                  // 5. update
+
+      loss_sum += loss * double(idx.n_elem);
+      progress.batch_done(long(idx.n_elem), loss);
+    }
+    const double train_loss = loss_sum / double(n);
+    nn::stop_if_diverged(train_loss, epoch, optimizer->learning_rate());
+    const Evaluation v = evaluate(net, data.train, data.split.validation);
+    history.push_back({train_loss, double(right) / double(n), v.loss, v.accuracy});
+    progress.epoch_done(train_loss, "train " + percent(history.back().train_accuracy, 1) +
+                                        "  validation loss " + fixed(v.loss, 4) + " " +
+                                        percent(v.accuracy, 1));
+  }
+  return history;
+}
+// [end train]
+
+// ---------------------------------------------------------------------------------------
+// 3. Saving the model, loading it back, and predicting one image
+// ---------------------------------------------------------------------------------------
+
+// Where the model goes when --save is not given: next to this program, in the build tree
+// (build/release/chapters/09_fashion_mnist.nnm), not among the committed figures.
+std::string default_model_path(const char* argv0) {
+  std::error_code ec;
+  fs::path exe = fs::read_symlink("/proc/self/exe", ec);
+  if (ec) exe = fs::absolute(argv0, ec);
+  return (exe.parent_path() / (kChapter + ".nnm")).string();
+}
+
+// A 28 x 28 grey image in the PGM format (Netpbm), as the 784 bytes of one Fashion-MNIST
+// image, row by row. Binary PGM is the text header "P5 28 28 255" (any whitespace between
+// the fields, # comments allowed) and one byte more of whitespace, then exactly 784 pixel
+// bytes. Plain PGM ("P2") writes the pixels as 784 decimal numbers instead. 0 is black
+// background and 255 white ink, as in Fashion-MNIST (a dark shirt photographed on white
+// paper has to be inverted first).
+std::vector<unsigned char> read_pgm(const std::string& path) {
+  auto fail = [&](const std::string& what) {
+    return nn::DataError("image file '" + path + "': " + what);
+  };
+  std::error_code ec;
+  if (!fs::is_regular_file(path, ec)) throw fail("no such file");
+  const std::uintmax_t file_size = fs::file_size(path, ec);
+  if (ec || file_size > (1u << 20)) throw fail("unreadable, or too large for a 28 x 28 image");
+  std::ifstream in(path, std::ios::binary);
+  std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  if (!in.eof() && in.fail()) throw fail(std::string("read error: ") + std::strerror(errno));
+
+  std::size_t at = 0;
+  auto is_space = [](char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; };
+  // Whitespace and comments (# to the end of the line) between header fields.
+  auto skip_space = [&] {
+    while (at < bytes.size()) {
+      if (is_space(bytes[at])) {
+        ++at;
+      } else if (bytes[at] == '#') {
+        while (at < bytes.size() && bytes[at] != '\n' && bytes[at] != '\r') ++at;
+      } else {
+        break;
+      }
+    }
+  };
+  // A decimal number of at most 5 digits, followed by whitespace or a comment.
+  auto number = [&](const std::string& field) {
+    skip_space();
+    std::size_t digits = 0;
+    unsigned long v = 0;
+    while (at < bytes.size() && bytes[at] >= '0' && bytes[at] <= '9' && digits < 6) {
+      v = v * 10 + static_cast<unsigned long>(bytes[at] - '0');
+      ++at, ++digits;
+    }
+    if (digits == 0 || digits > 5 ||
+        (at < bytes.size() && !is_space(bytes[at]) && bytes[at] != '#'))
+      throw fail("bad " + field + " in the header");
+    return v;
+  };
+
+  // [listing pgm]
+  if (bytes.size() < 2 || bytes[0] != 'P' || (bytes[1] != '5' && bytes[1] != '2'))
+    throw fail("not a PGM image (it starts neither with P5 nor with P2)");
+  const bool binary = bytes[1] == '5';
+  at = 2;
+  if (at >= bytes.size() || !(is_space(bytes[at]) || bytes[at] == '#'))
+    throw fail("not a PGM image (nothing separates P" + std::string(1, bytes[1]) +
+               " from the width)");
+  const unsigned long width = number("width"), height = number("height");
+  const unsigned long maxval = number("maximum value");
+  if (width != 28 || height != 28)
+    throw fail(std::to_string(width) + " x " + std::to_string(height) +
+               " pixels; the network reads 28 x 28 images");
+  if (maxval != 255)
+    throw fail("maximum value " + std::to_string(maxval) + "; expected 255 (8-bit grey)");
+  if (at < bytes.size() && bytes[at] == '#')  // a comment right after the maximum value
+    while (at < bytes.size() && bytes[at] != '\n' && bytes[at] != '\r') ++at;
+  if (at >= bytes.size()) throw fail("truncated: the header ends without the pixels");
+  ++at;  // exactly one whitespace character ends the header
+  // [end pgm]
+
+  std::vector<unsigned char> pixels(28 * 28);
+  if (binary) {
+    const std::size_t left = bytes.size() - at;
+    if (left < pixels.size())
+      throw fail("truncated: " + std::to_string(left) + " pixel bytes, expected 784");
+    if (left > pixels.size())
+      throw fail("trailing data after the 784 pixels (" + std::to_string(left - pixels.size()) +
+                 " more bytes)");
+    std::copy(bytes.begin() + std::ptrdiff_t(at), bytes.end(), pixels.begin());
+  } else {
+    for (std::size_t p = 0; p < pixels.size(); ++p) {
+      if (p > 0) {  // numbers are separated by whitespace
+        if (at >= bytes.size() || !is_space(bytes[at]))
+          throw fail(at >= bytes.size()
+                         ? "truncated: " + std::to_string(p) + " pixel values, expected 784"
+                         : "bad pixel value number " + std::to_string(p + 1));
+      }
+      while (at < bytes.size() && is_space(bytes[at])) ++at;
+      std::size_t digits = 0;
+      unsigned v = 0;
+      while (at < bytes.size() && bytes[at] >= '0' && bytes[at] <= '9' && digits < 4)
+        v = v * 10 + unsigned(bytes[at++] - '0'), ++digits;
+      if (digits == 0 && at >= bytes.size())
+        throw fail("truncated: " + std::to_string(p) + " pixel values, expected 784");
+      if (digits == 0 || digits > 3 || v > 255)
+        throw fail("bad pixel value number " + std::to_string(p + 1) + " (expected 0 to 255)");
+      pixels[p] = static_cast<unsigned char>(v);
+    }
+    while (at < bytes.size() && is_space(bytes[at])) ++at;
+    if (at != bytes.size()) throw fail("unexpected data after the 784 pixel values");
+  }
+  return pixels;
+}
+
+// The image as text in a frame, two characters per pixel (darker to brighter:
+// " .:-=+*#%@"), so you can see what the network sees.
+void print_image(const arma::Col<unsigned char>& pixels) {
+  const char* shades = " .:-=+*#%@";
+  const std::string border = "    +" + std::string(56, '-') + "+\n";
+  std::cout << border;
+  for (arma::uword r = 0; r < 28; ++r) {
+    std::string line = "    |";
+    for (arma::uword c = 0; c < 28; ++c) line.append(2, shades[pixels(r * 28 + c) * 10 / 256]);
+    std::cout << line << "|\n";
+  }
+  std::cout << border;
+}
+
+// [listing predict]
+// The three most likely classes of one image (784 bytes), by a loaded network.
+void predict(nn::Network<float>& net, const arma::Col<unsigned char>& pixels,
+             const std::vector<std::string>& class_names) {
+  nn::Images one;
+  one.rows = one.cols = 28;
+  one.pixels = arma::Mat<unsigned char>(pixels);  // (784 x 1)
+  arma::fmat X;
+  nn::gather_batch(one, arma::uvec{0}, X);           // X is (784 x 1), in [0, 1]
+  const arma::fmat P = nn::softmax(net.forward(X));  // P is (10 x 1), sums to 1
+  const arma::uvec ranked = arma::sort_index(P.col(0), "descend");
+  std::cout << "Top 3:\n";
+  for (arma::uword k = 0; k < 3; ++k) {
+    char line[96];
+    std::snprintf(line, sizeof line, "  %llu. %-12s %6.2f%%\n", (unsigned long long)(k + 1),
+                  class_names.at(ranked(k)).c_str(), 100.0 * double(P(ranked(k), 0)));
+    std::cout << line;
+  }
+}
+// [end predict]
+
+int run_prediction(const std::string& model_path, const std::string& data_dir,
+                   std::optional<arma::uword> index, const std::string& pgm_path) {
+  if (!fs::exists(model_path))
+    throw nn::ModelError("model file '" + model_path +
+                         "': no such file. Train one first (run " + kChapter +
+                         " without --predict-*), or name one with --model");
+  nn::Network<float> net = nn::load_model<float>(model_path);
+  const std::vector<arma::uword> sizes = net.layer_sizes();
+  std::cout << "Model " << model_path << ": " << architecture(sizes) << ", "
+            << with_commas(net.n_parameters()) << " float32 parameters\n";
+  if (sizes.front() != 784 || sizes.back() != 10)
+    throw nn::ModelError("model file '" + model_path + "': it takes " +
+                         std::to_string(sizes.front()) + " inputs and gives " +
+                         std::to_string(sizes.back()) +
+                         " outputs; a Fashion-MNIST model takes 784 and gives 10");
+  const std::vector<std::string> names = nn::fashion_mnist_class_names();
+  arma::Col<unsigned char> pixels;
+  if (index) {
+    const nn::ImageDataset test = nn::load_fashion_mnist(data_dir, nn::Split::test);
+    if (*index >= test.size())
+      throw nn::DataError("--predict-index " + std::to_string(*index) +
+                          " is outside the test set (0 to " + std::to_string(test.size() - 1) +
+                          ")");
+    pixels = test.images.pixels.col(*index);
+    std::cout << "Image: test image " << *index << ", labelled "
+              << names.at(test.labels(*index)) << "\n";
+  } else {
+    const std::vector<unsigned char> bytes = read_pgm(pgm_path);
+    pixels = arma::Col<unsigned char>(bytes);
+    std::cout << "Image: " << pgm_path << "\n";
+  }
+  print_image(pixels);
+  predict(net, pixels, names);
+  return 0;
+}
+
+// ---------------------------------------------------------------------------------------
+// 4. Figures
+// ---------------------------------------------------------------------------------------
+
+void draw_curves(const std::vector<EpochStats>& history, double test_accuracy,
+                 const std::string& out) {
+  const arma::uword E = history.size();
+  arma::vec epoch(E), train_loss(E), val_loss(E), train_acc(E), val_acc(E);
+  for (arma::uword e = 0; e < E; ++e) {
+    epoch(e) = double(e + 1);
+    train_loss(e) = history[e].train_loss;
+    val_loss(e) = history[e].validation_loss;
+    train_acc(e) = 100.0 * history[e].train_accuracy;
+    val_acc(e) = 100.0 * history[e].validation_accuracy;
+  }
+  nn::Figure fig("curves", 1200, 500);
+  fig.layout(1, 2, "Fashion-MNIST: training and validation, epoch by epoch");
+  nn::Plot& loss = fig.panel(0);
+  loss.title("cross-entropy loss").xlabel("epoch").ylabel("mean loss").key("top right");
+  loss.xrange(0.5, double(E) + 0.5).yrange(0, 1.3 * std::max(train_loss.max(), val_loss.max()));
+  loss.line("training (mean over the epoch's batches)", epoch, train_loss, {.colour = 0});
+  loss.line("validation (after the epoch)", epoch, val_loss, {.colour = 1});
+  loss.points("training points", epoch, train_loss, {.colour = 0, .in_key = false});
+  loss.points("validation points", epoch, val_loss, {.colour = 1, .in_key = false});
+  nn::Plot& acc = fig.panel(1);
+  acc.title("accuracy").xlabel("epoch").ylabel("accuracy (%)").key("bottom right");
+  acc.xrange(0.5, double(E) + 0.5);
+  acc.line("training", epoch, train_acc, {.colour = 0});
+  acc.line("validation", epoch, val_acc, {.colour = 1});
+  acc.points("training points", epoch, train_acc, {.colour = 0, .in_key = false});
+  acc.points("validation points", epoch, val_acc, {.colour = 1, .in_key = false});
+  acc.points("test (once, at the end)", {double(E)}, {100.0 * test_accuracy},
+             {.colour = 7, .point_size = 2.2, .point_type = 9});
+  fig.save(out);
+}
+
+// "set xtics ('T-shirt/top' 0, 'Trouser' 1, ...)" for the confusion matrix's axes.
+std::string class_tics(const std::string& axis, const std::vector<std::string>& names) {
+  std::string s = "set " + axis + " (";
+  for (std::size_t k = 0; k < names.size(); ++k)
+    s += (k ? ", '" : "'") + names[k] + "' " + std::to_string(k);
+  return s + ")";
+}
+
+void draw_confusion(const arma::umat& C, const std::vector<std::string>& names,
+                    const std::string& out) {
+  const arma::uword K = C.n_rows;
+  const arma::vec ticks = arma::regspace<arma::vec>(0, double(K - 1));
+  nn::Figure fig("confusion", 900, 820);
+  fig.title("Test set confusion matrix (10,000 images): row = true class, column = predicted")
+      .xlabel("predicted class")
+      .ylabel("true class")
+      .cblabel("test images (log scale)")
+      .square();
+  // Counts on a log colour scale, so the few dozen mistakes show next to the ~900 right
+  // answers on the diagonal; empty cells stay white.
+  fig.heatmap("count", ticks, ticks, arma::conv_to<arma::mat>::from(C));
+  fig.command("set logscale cb").cbrange(1, 1000);
+  fig.xrange(-0.5, double(K) - 0.5).yrange(double(K) - 0.5, -0.5);  // class 0 at the top
+  fig.command(class_tics("xtics", names) + " rotate by 35 right");
+  fig.command(class_tics("ytics", names));
+  fig.command("set tics scale 0").command("unset grid").command("unset key");
+  for (arma::uword i = 0; i < K; ++i)
+    for (arma::uword j = 0; j < K; ++j)
+      if (C(i, j) > 0)
+        fig.label(double(j), double(i), std::to_string(C(i, j)), "center", 10,
+                  C(i, j) >= 100 ? "#FFFFFF" : "#000000");
+  fig.save(out);
+}
+
+// The images `which` of the test set, 4 x 6 panels, each titled with its labels.
+void draw_misclassified(const nn::ImageDataset& test, const arma::uvec& which,
+                        const arma::uvec& predicted, const arma::fmat& P,
+                        const std::string& out) {
+  constexpr int kRows = 4, kCols = 6;
+  nn::Figure fig("misclassified", 1260, 960);
+  fig.layout(kRows, kCols,
+             "Misclassified test images: true class (top) and the network's answer (bottom)");
+  const arma::vec xs = arma::regspace<arma::vec>(0, 27);
+  for (arma::uword k = 0; k < which.n_elem && k < arma::uword(kRows * kCols); ++k) {
+    const arma::uword i = which(k);
+    arma::mat image(28, 28);  // image(r, c) is row r (from the top), column c
+    for (arma::uword r = 0; r < 28; ++r)
+      for (arma::uword c = 0; c < 28; ++c) image(r, c) = test.images.pixels(r * 28 + c, i);
+    nn::Plot& p = fig.panel(k);
+    p.title("#" + std::to_string(i) + " " + test.class_names[test.labels(i)]);
+    p.heatmap("pixels", xs, xs, image);
+    // Ink (255) dark on white paper (0), like a printed photo.
+    p.command("set palette grey negative").cbrange(0, 255).command("unset colorbox");
+    p.xrange(-0.5, 27.5).yrange(27.5, -0.5).square().no_axes();
+    p.xlabel(test.class_names[predicted(i)] + " " + percent(P(predicted(i), i), 0));
+  }
+  fig.save(out);
+}
+
+// Row u of W1 holds unit u's 784 input weights, one per pixel: shown as a 28 x 28 image,
+// the pattern of ink that excites the unit (orange) or inhibits it (blue). The 24 units whose
+// weights training changed most (largest |W1_u - W1_u at the start|) in a 4 x 6 mosaic:
+// each tile has a strip above it for the unit's number and a one-pixel gap on its right.
+// One colour scale centred at 0, ending at the 99th percentile of |w| (the few larger
+// weights get the end colours).
+void draw_weights(const nn::Network<float>& net, const arma::fmat& W1_start,
+                  const std::string& out) {
+  constexpr arma::uword kRows = 4, kCols = 6;
+  constexpr arma::uword kStrip = 5, kTileH = kStrip + 28, kTileW = 29;
+  const arma::fmat& W1 = net.layer(0).W;  // W1 is (hidden x 784)
+  const arma::fvec change = arma::sqrt(arma::sum(arma::square(W1 - W1_start), 1));
+  const arma::uvec by_change = arma::stable_sort_index(change, "descend");
+  const arma::uword units = std::min<arma::uword>(kRows * kCols, W1.n_rows);
+  arma::mat mosaic(kRows * kTileH, kCols * kTileW - 1);
+  mosaic.fill(arma::datum::nan);  // the strips and gaps, drawn white
+  for (arma::uword k = 0; k < units; ++k)
+    for (arma::uword p = 0; p < 784; ++p)
+      // 3 decimals (300 steps across the colour scale) are plenty for the eye and keep
+      // the CSV small.
+      mosaic((k / kCols) * kTileH + kStrip + p / 28, (k % kCols) * kTileW + p % 28) =
+          std::round(double(W1(by_change(k), p)) * 1e3) / 1e3;
+  const arma::vec shown = arma::abs(mosaic.elem(arma::find_finite(mosaic)));
+  const double scale = arma::as_scalar(arma::quantile(shown, arma::vec{0.99}));
+  const arma::vec xs = arma::regspace<arma::vec>(0, double(mosaic.n_cols - 1));
+  const arma::vec ys = arma::regspace<arma::vec>(0, double(mosaic.n_rows - 1));
+  nn::Figure fig("weights", 1100, 840);
+  fig.title("First-layer weights W1 of the " + std::to_string(units) +
+            " hidden units that training changed most")
+      .cblabel("weight")
+      .square()
+      .no_axes();
+  fig.heatmap("W1", xs, ys, mosaic, true, 0, 4);  // blue < 0 < orange
+  fig.cbrange(-scale, scale);
+  fig.xrange(-0.5, double(mosaic.n_cols) - 0.5).yrange(double(mosaic.n_rows) - 0.5, -0.5);
+  fig.command("set colorbox");
+  for (arma::uword k = 0; k < units; ++k)
+    fig.label(double((k % kCols) * kTileW) + 13.5, double((k / kCols) * kTileH) + 2.5,
+              "unit " + std::to_string(by_change(k) + 1), "center", 10, "#333333");
+  fig.save(out);
+}
+
+// "256,128" -> {256, 128}; nothing unless it is 1 to 8 whole numbers from 1 to 4096
+// separated by single commas.
+std::optional<std::vector<arma::uword>> parse_hidden(const std::string& text) {
+  std::vector<arma::uword> sizes;
+  std::size_t at = 0;
+  while (true) {
+    const std::size_t comma = std::min(text.find(',', at), text.size());
+    const std::string field = text.substr(at, comma - at);
+    if (field.empty() || field.size() > 4 ||
+        field.find_first_not_of("0123456789") != std::string::npos)
+      return std::nullopt;
+    const arma::uword n = std::stoul(field);
+    if (n < 1 || n > 4096 || sizes.size() == 8) return std::nullopt;
+    sizes.push_back(n);
+    if (comma == text.size()) return sizes;
+    at = comma + 1;
+  }
+}
+
+}  // namespace
+
+// ---------------------------------------------------------------------------------------
+// 5. The program
+// ---------------------------------------------------------------------------------------
+
+int main(int argc, char** argv) {
+  nn::CommandLine cli(kChapter,
+                      "Chapter 09: an MLP on Fashion-MNIST; saving, loading and predicting");
+  Settings s;
+  std::string data_dir = nn::kFashionMnistDir, save_path, model_path, pgm_path;
+  arma::uword train_limit = 55000;
+  long long predict_index = -1;
+  CLI::App& app = cli.app();
+  app.add_option("--data", data_dir,
+                 "Folder with the four Fashion-MNIST IDX files (.gz or not)")
+      ->capture_default_str();
+  app.add_option("--epochs", s.epochs, "Passes over the training images")
+      ->check(CLI::Range(1, 1000))
+      ->capture_default_str();
+  app.add_option("--learning-rate", s.learning_rate, "Step size of the optimiser")
+      ->check(nn::FinitePositive)
+      ->capture_default_str();
+  app.add_option("--batch-size", s.batch_size, "Images per mini-batch")
+      ->check(CLI::Range(1, 4096))
+      ->capture_default_str();
+  std::string hidden = "256,128";
+  app.add_option("--hidden", hidden, "Hidden layer sizes, 1 to 8 of them, each 1-4096")
+      ->check(CLI::Validator(
+          [](std::string& text) -> std::string {
+            return parse_hidden(text) ? ""
+                                      : "must be 1 to 8 sizes from 1 to 4096 separated "
+                                        "by commas (e.g. 256,128), not '" +
+                                            text + "'";
+          },
+          "SIZES"))
+      ->capture_default_str();
+  app.add_option("--optimizer", s.optimizer, "adam, momentum (0.9) or sgd")
+      ->check(CLI::IsMember({"adam", "momentum", "sgd"}))
+      ->capture_default_str();
+  app.add_option("--schedule", s.schedule, "Learning rate per epoch: cosine decay or constant")
+      ->check(CLI::IsMember({"cosine", "constant"}))
+      ->capture_default_str();
+  app.add_option("--weight-decay", s.weight_decay, "L2 strength lambda (chapter 08)")
+      ->check(nn::FiniteNonNegative)
+      ->capture_default_str();
+  app.add_option("--train-limit", train_limit,
+                 "Train on the first N of the 55,000 training images (quick runs)")
+      ->check(CLI::Range(1, 55000))
+      ->capture_default_str();
+  app.add_option("--save", save_path,
+                 "Model file to write (default: next to this program, " + kChapter + ".nnm)");
+  CLI::Option* index_opt =
+      app.add_option("--predict-index", predict_index,
+                     "Classify test image N (0-9999) with a saved model; no training")
+          ->check(CLI::Range(0, 9999));
+  CLI::Option* pgm_opt = app.add_option("--predict-pgm", pgm_path,
+                                        "Classify a 28x28 PGM image (P5 or P2, maxval 255)");
+  index_opt->excludes(pgm_opt);
+  app.add_option("--model", model_path,
+                 "Model file for --predict-* (default: where training saves it)");
+  if (auto code = cli.parse(argc, argv)) return *code;
+  if (!model_path.empty() && !index_opt->count() && !pgm_opt->count()) {
+    std::cerr << kChapter << ": error: --model is for --predict-index or --predict-pgm "
+              << "(see --help)\n";
+    return 2;
+  }
+  if (!save_path.empty()) {  // found out now, not after 10 s of training
+    const fs::path folder = fs::absolute(save_path).parent_path();
+    std::error_code ec;
+    if (!fs::is_directory(folder, ec) || fs::is_directory(save_path, ec)) {
+      std::cerr << kChapter << ": error: --save: " << save_path
+                << (fs::is_directory(save_path, ec) ? " is a folder"
+                                                    : ": its folder does not exist")
+                << " (see --help)\n";
+      return 2;
+    }
+  }
+  nn::make_reproducible(cli.seed());
+  s.seed = cli.seed();
+  s.hidden = *parse_hidden(hidden);
+  const std::string default_model = default_model_path(argv[0]);
+
+  try {
+    // --------------------------------------------------------------------- prediction
+    if (index_opt->count() || pgm_opt->count()) {
+      std::optional<arma::uword> index;
+      if (index_opt->count()) index = arma::uword(predict_index);
+      return run_prediction(model_path.empty() ? default_model : model_path, data_dir, index,
+                            pgm_path);
+    }
+
+    // ----------------------------------------------------------------------- training
+    std::cout << "Chapter 09: Fashion-MNIST, a real data set\n"
+              << "==========================================\n\n";
+    const Clock::time_point start = Clock::now();
+    const Data data = load_data(data_dir, train_limit);
+
+    std::vector<arma::uword> sizes = {784};
+    sizes.insert(sizes.end(), s.hidden.begin(), s.hidden.end());
+    sizes.push_back(10);
+    nn::Network<float> net(sizes, nn::Activation::relu);  // output: identity (logits)
+    std::cout << "Network " << architecture(sizes) << " (ReLU, softmax output), "
+              << with_commas(net.n_parameters()) << " float32 parameters\n"
+              << "Training: "
+              << (s.optimizer == "adam"  ? "Adam"
+                  : s.optimizer == "sgd" ? "SGD"
+                                         : "momentum 0.9")
+              << ", learning rate " << s.learning_rate
+              << (s.schedule == "cosine" ? " with cosine decay" : " (constant)")
+              << (s.weight_decay > 0 ? ", L2 " + fixed(s.weight_decay, 6) : "") << ", batch "
+              << s.batch_size << ", " << s.epochs << (s.epochs == 1 ? " epoch" : " epochs")
+              << ", seed " << s.seed << "\n\n";
+    std::mt19937_64 rng(s.seed);
+    net.initialize(nn::Initializer::he(), rng);  // 1. initialise: He, for ReLU layers
+    const arma::fmat W1_start = net.layer(0).W;  // kept to see what training changed
+    const Clock::time_point train_start = Clock::now();
+    const std::vector<EpochStats> history = train(net, data, s);
+    const double train_seconds = seconds_since(train_start);
+
+    // The test set, once.
+    const arma::uvec all_test = arma::regspace<arma::uvec>(0, data.test.size() - 1);
+    const Evaluation test = evaluate(net, data.test, all_test, true);
+    const arma::umat C = nn::confusion_matrix(data.test.labels, test.predicted, 10);
+    const arma::vec recall = nn::recall_per_class(C);
+
+    // Save, load back, and check the loaded network answers exactly as the trained one.
+    const std::string model_file = save_path.empty() ? default_model : save_path;
+    nn::save_model(model_file, net);
+    nn::Network<float> loaded = nn::load_model<float>(model_file);
+    const Evaluation again = evaluate(loaded, data.test, all_test, true);
+    const bool identical = arma::approx_equal(again.P, test.P, "absdiff", 0.0f) &&
+                           arma::all(again.predicted == test.predicted);
+    if (!identical) throw std::runtime_error("the reloaded model answers differently");
+
+    // Figures, only now that training has succeeded.
+    const std::vector<std::string>& names = data.test.class_names;
+    const arma::uvec wrong = arma::find(test.predicted != data.test.labels);
+    draw_curves(history, test.accuracy, cli.out_dir());
+    draw_confusion(C, names, cli.out_dir());
+    draw_misclassified(data.test, wrong, test.predicted, test.P, cli.out_dir());
+    draw_weights(net, W1_start, cli.out_dir());
+
+    std::cout << "\nResults\n"
+              << "  test accuracy      " << percent(test.accuracy) << " ("
+              << with_commas(arma::trace(C)) << " of " << with_commas(data.test.size())
+              << " test images), test loss " << fixed(test.loss, 4) << "\n"
+              << "  validation         " << percent(history.back().validation_accuracy)
+              << " after the last epoch\n"
+              << "  recall per class  ";
+    for (arma::uword k = 0; k < 10; ++k)
+      std::cout << (k % 5 == 0 && k ? "\n                    " : " ") << names[k] << " "
+                << percent(recall(k), 1) << (k % 5 == 4 ? "" : ",");
+    const arma::uword best = recall.index_max(), worst = recall.index_min();
+    std::cout << "\n  best / worst class " << names[best] << " " << percent(recall(best), 1)
+              << ", " << names[worst] << " " << percent(recall(worst), 1) << "\n"
+              << "  training time      " << fixed(train_seconds, 1) << " s for " << s.epochs
+              << (s.epochs == 1 ? " epoch\n" : " epochs\n") << "  model file         "
+              << model_file << " (" << with_commas(fs::file_size(model_file)) << " bytes)\n"
+              << "                     loaded back, it gives bit-identical outputs\n"
+              << "  figures            curves, confusion, misclassified, weights in "
+              << cli.out_dir() << "\n"
+              << "  total time         " << fixed(seconds_since(start), 1) << " s\n";
+  } catch (const std::exception& e) {
+    std::cerr << kChapter << ": error: " << e.what() << "\n";
+    return 1;
+  }
+  return 0;
+}

@@ -1,0 +1,186 @@
+#include "common/model_file.hpp"
+
+#include <zlib.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstdio>
+#include <filesystem>
+#include <memory>
+
+namespace nn {
+
+namespace {
+
+// The format's activation codes. They are part of the file format, so they are written
+// out here instead of taken from the enum's order, which may change.
+struct ActivationCode {
+  Activation g;
+  std::uint32_t code;
+};
+constexpr ActivationCode kActivationCodes[] = {{Activation::identity, 0},
+                                               {Activation::step, 1},
+                                               {Activation::sigmoid, 2},
+                                               {Activation::tanh, 3},
+                                               {Activation::relu, 4}};
+
+std::string hex32(std::uint32_t v) {
+  char s[16];
+  std::snprintf(s, sizeof s, "0x%08X", static_cast<unsigned>(v));
+  return s;
+}
+
+}  // namespace
+
+std::string element_type_name(std::uint32_t element_bytes) {
+  if (element_bytes == 4) return "float32";
+  if (element_bytes == 8) return "float64";
+  return "unknown type " + std::to_string(element_bytes);
+}
+
+std::uint32_t activation_code(Activation g) {
+  for (const ActivationCode& a : kActivationCodes)
+    if (a.g == g) return a.code;
+  throw ModelError("activation " + to_string(g) + " has no code in the model format");
+}
+
+Activation activation_from_code(std::uint32_t code) {
+  for (const ActivationCode& a : kActivationCodes)
+    if (a.code == code) return a.g;
+  throw ModelError("unknown activation code " + std::to_string(code) +
+                   " (expected 0 identity, 1 step, 2 sigmoid, 3 tanh or 4 relu)");
+}
+
+std::uint32_t model_checksum(const std::string& bytes, std::size_t length) {
+  // zlib's crc32 takes at most 4 GB at a time (uInt); model files are far smaller.
+  uLong crc = crc32(0L, Z_NULL, 0);
+  crc = crc32(crc, reinterpret_cast<const Bytef*>(bytes.data()), static_cast<uInt>(length));
+  return static_cast<std::uint32_t>(crc);
+}
+
+std::string encode_model_header(std::uint32_t element_bytes,
+                                const std::vector<arma::uword>& sizes,
+                                const std::vector<Activation>& activations) {
+  if (element_bytes != 4 && element_bytes != 8)
+    throw ModelError("cannot save parameters of " + std::to_string(element_bytes) + " bytes");
+  if (sizes.size() < 2 || sizes.size() - 1 > kMaxModelLayers ||
+      activations.size() + 1 != sizes.size())
+    throw ModelError("cannot save " + std::to_string(activations.size()) +
+                     " layers: the format holds 1 to " + std::to_string(kMaxModelLayers) +
+                     ", each with one activation");
+  std::string out(kModelMagic, sizeof kModelMagic);
+  detail::append_u32(out, kModelFormatVersion);
+  detail::append_u32(out, element_bytes);
+  detail::append_u32(out, static_cast<std::uint32_t>(activations.size()));
+  for (arma::uword n : sizes) {
+    if (n == 0 || n > kMaxModelUnits)
+      throw ModelError("cannot save a layer of " + std::to_string(n) +
+                       " units: the format holds 1 to " + std::to_string(kMaxModelUnits));
+    detail::append_u32(out, static_cast<std::uint32_t>(n));
+  }
+  for (Activation g : activations) detail::append_u32(out, activation_code(g));
+  return out;
+}
+
+ModelHeader read_model_header(const std::string& bytes, const std::string& source) {
+  auto fail = [&](const std::string& what) {
+    return ModelError("model file '" + source + "': " + what);
+  };
+  const std::size_t n = bytes.size();
+  // The magic bytes first: a file that is not a model at all gets told so, not that its
+  // "version" is wrong.
+  const std::size_t magic_seen = std::min(n, sizeof kModelMagic);
+  if (std::memcmp(bytes.data(), kModelMagic, magic_seen) != 0)
+    throw fail("not a model file (it does not start with the magic bytes NNMODEL)");
+  auto need = [&](std::size_t offset, const std::string& field) {
+    if (offset + 4 > n)
+      throw fail("truncated: the file ends after " + std::to_string(n) +
+                 " bytes, inside the header (" + field + ")");
+    return detail::u32_at(bytes, offset);
+  };
+  if (n < sizeof kModelMagic)
+    throw fail("truncated: the file ends after " + std::to_string(n) +
+               " bytes, inside the magic bytes");
+
+  ModelHeader h;
+  h.version = need(8, "format version");
+  if (h.version != kModelFormatVersion)
+    throw fail("format version " + std::to_string(h.version) + "; this program reads version " +
+               std::to_string(kModelFormatVersion));
+  h.element_bytes = need(12, "element type");
+  if (h.element_bytes != 4 && h.element_bytes != 8)
+    throw fail("unknown element type " + std::to_string(h.element_bytes) +
+               " (expected 4 = float32 or 8 = float64)");
+  const std::uint32_t L = need(16, "number of layers");
+  if (L == 0 || L > kMaxModelLayers)
+    throw fail("it announces " + std::to_string(L) + " layers (expected 1 to " +
+               std::to_string(kMaxModelLayers) + "): the header is damaged");
+  std::size_t at = 20;
+  for (std::uint32_t i = 0; i <= L; ++i, at += 4) {
+    const std::uint32_t size = need(at, "layer sizes");
+    if (size == 0 || size > kMaxModelUnits)
+      throw fail("layer size n_" + std::to_string(i) + " = " + std::to_string(size) +
+                 " is outside 1 to " + std::to_string(kMaxModelUnits) +
+                 ": the header is damaged");
+    h.sizes.push_back(size);
+  }
+  for (std::uint32_t l = 0; l < L; ++l, at += 4) {
+    const std::uint32_t code = need(at, "activations");
+    try {
+      h.activations.push_back(activation_from_code(code));
+    } catch (const ModelError& e) {
+      throw fail("layer " + std::to_string(l + 1) + ": " + e.what());
+    }
+  }
+  h.parameters_offset = at;
+
+  // Each layer has n_l x n_{l-1} weights and n_l biases. With every size at most 2^16 and
+  // at most 64 layers, the sum fits easily in 64 bits.
+  for (std::size_t l = 1; l < h.sizes.size(); ++l)
+    h.n_parameters += std::uint64_t{h.sizes[l]} * (std::uint64_t{h.sizes[l - 1]} + 1);
+  if (h.n_parameters > kMaxModelParameters)
+    throw fail("it announces " + std::to_string(h.n_parameters) +
+               " parameters, more than the limit of " + std::to_string(kMaxModelParameters) +
+               ": the header is damaged");
+  const std::uint64_t expected = h.parameters_offset + h.n_parameters * h.element_bytes + 4;
+  const std::string announced = "its header announces " + std::to_string(h.n_parameters) + " " +
+                                element_type_name(h.element_bytes) +
+                                " parameters, so it should have " + std::to_string(expected) +
+                                " bytes, but it has " + std::to_string(n);
+  if (n < expected) throw fail("truncated: " + announced);
+  if (n > expected) throw fail("trailing bytes after the checksum: " + announced);
+  const std::uint32_t stored = detail::u32_at(bytes, n - 4);
+  const std::uint32_t computed = model_checksum(bytes, n - 4);
+  if (stored != computed)
+    throw fail("checksum mismatch (stored " + hex32(stored) + ", computed " + hex32(computed) +
+               "): the file is damaged");
+  return h;
+}
+
+std::string read_model_file(const std::string& path) {
+  namespace fs = std::filesystem;
+  auto fail = [&](const std::string& what) {
+    return ModelError("model file '" + path + "': " + what);
+  };
+  std::error_code ec;
+  const fs::file_status status = fs::status(path, ec);
+  if (!fs::exists(status)) throw fail("no such file");
+  if (!fs::is_regular_file(status)) throw fail("not a regular file");
+  const std::uintmax_t size = fs::file_size(path, ec);
+  if (ec) throw fail("cannot read its size: " + ec.message());
+  if (size > kMaxModelFileBytes)
+    throw fail("it has " + std::to_string(size) + " bytes, more than any model file (at most " +
+               std::to_string(kMaxModelFileBytes) + ")");
+  std::unique_ptr<std::FILE, int (*)(std::FILE*)> file(std::fopen(path.c_str(), "rb"),
+                                                       &std::fclose);
+  if (!file) throw fail(std::string("cannot open it: ") + std::strerror(errno));
+  std::string bytes(static_cast<std::size_t>(size), '\0');
+  const std::size_t got = std::fread(bytes.data(), 1, bytes.size(), file.get());
+  if (got != bytes.size() || std::ferror(file.get()))
+    throw fail("read error after " + std::to_string(got) + " of " + std::to_string(size) +
+               " bytes");
+  if (std::fgetc(file.get()) != EOF) throw fail("it grew while being read");
+  return bytes;
+}
+
+}  // namespace nn

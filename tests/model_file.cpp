@@ -1,0 +1,301 @@
+// Tests for common/model_file.hpp: a saved network loads back bit for bit, the bytes are
+// the documented format, and every kind of wrong or damaged file is rejected with a
+// message naming the file and the problem.
+#include <catch2/catch.hpp>
+
+#include <zlib.h>
+
+#include <bit>
+#include <cstdint>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <limits>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "common/model_file.hpp"
+#include "support/chapter_run.hpp"
+
+namespace fs = std::filesystem;
+using Catch::Contains;
+
+namespace {
+
+// A network with every activation, random weights AND random biases (Dense::initialize
+// sets b = 0, which would not show a bias that fails to round-trip).
+template <typename T>
+nn::Network<T> sample_network() {
+  using nn::Activation;
+  nn::Network<T> net(
+      std::vector<arma::uword>{6, 5, 5, 4, 4, 3},
+      std::vector<Activation>{Activation::sigmoid, Activation::tanh, Activation::relu,
+                              Activation::step, Activation::identity});
+  std::mt19937_64 rng(2024);
+  net.initialize(nn::Initializer::xavier(), rng);
+  std::normal_distribution<double> normal(0.0, 0.5);
+  for (std::size_t l = 0; l < net.n_layers(); ++l)
+    for (arma::uword i = 0; i < net.layer(l).b.n_elem; ++i) net.layer(l).b(i) = T(normal(rng));
+  return net;
+}
+
+template <typename T>
+bool same_bits(const arma::Mat<T>& a, const arma::Mat<T>& b) {
+  return a.n_rows == b.n_rows && a.n_cols == b.n_cols &&
+         std::memcmp(a.memptr(), b.memptr(), a.n_elem * sizeof(T)) == 0;
+}
+
+std::string write_bytes(const std::string& path, const std::string& bytes) {
+  std::ofstream out(path, std::ios::binary | std::ios::trunc);
+  out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+  REQUIRE(out.good());
+  return path;
+}
+
+std::uint32_t u32_at(const std::string& b, std::size_t at) {
+  return std::uint32_t(std::uint8_t(b[at])) | std::uint32_t(std::uint8_t(b[at + 1])) << 8 |
+         std::uint32_t(std::uint8_t(b[at + 2])) << 16 |
+         std::uint32_t(std::uint8_t(b[at + 3])) << 24;
+}
+
+void set_u32(std::string& b, std::size_t at, std::uint32_t v) {
+  for (int k = 0; k < 4; ++k) b[at + k] = static_cast<char>((v >> (8 * k)) & 0xFF);
+}
+
+// Recomputes the trailing CRC-32 with zlib directly (not with the code under test), so a
+// test can change one header field and have only that field be wrong.
+void fix_checksum(std::string& b) {
+  const uLong crc = crc32(crc32(0L, Z_NULL, 0), reinterpret_cast<const Bytef*>(b.data()),
+                          static_cast<uInt>(b.size() - 4));
+  set_u32(b, b.size() - 4, static_cast<std::uint32_t>(crc));
+}
+
+// Loading `bytes` (written to a file named `name`) as a float network fails with a
+// ModelError whose message names the file and contains `phrase`.
+void require_rejected(const std::string& bytes, const std::string& name,
+                      const std::string& phrase) {
+  const std::string path =
+      write_bytes(nn::test::fresh_dir("model_file_bad") + "/" + name, bytes);
+  CAPTURE(name, phrase);
+  try {
+    (void)nn::load_model<float>(path);
+    FAIL("a damaged model file was loaded: " << name);
+  } catch (const nn::ModelError& e) {
+    const std::string message = e.what();
+    CHECK_THAT(message, Contains("model file '" + path + "': "));
+    CHECK_THAT(message, Contains(phrase));
+  }
+}
+
+// The header of sample_network: 5 layers, 6 sizes, 5 activations.
+constexpr std::size_t kSampleLayers = 5;
+constexpr std::size_t kSizesAt = 20;
+constexpr std::size_t kActivationsAt = kSizesAt + 4 * (kSampleLayers + 1);
+constexpr std::size_t kParametersAt = kActivationsAt + 4 * kSampleLayers;
+
+}  // namespace
+
+TEMPLATE_TEST_CASE("a saved network loads back with bit-identical parameters and outputs",
+                   "[model_file]", float, double) {
+  nn::Network<TestType> net = sample_network<TestType>();
+  const std::string path = nn::test::fresh_dir("model_file_round_trip") + "/net.nnm";
+  nn::save_model(path, net);
+  REQUIRE(fs::exists(path));
+  REQUIRE_FALSE(fs::exists(path + ".part"));
+  nn::Network<TestType> loaded = nn::load_model<TestType>(path);
+
+  REQUIRE(loaded.layer_sizes() == net.layer_sizes());
+  REQUIRE(loaded.activations() == net.activations());
+  for (std::size_t l = 0; l < net.n_layers(); ++l) {
+    CAPTURE(l);
+    CHECK(same_bits<TestType>(loaded.layer(l).W, net.layer(l).W));
+    CHECK(same_bits<TestType>(loaded.layer(l).b, net.layer(l).b));
+  }
+  // The same inputs give the same outputs, to the last bit.
+  arma::arma_rng::set_seed(5);
+  const arma::Mat<TestType> X = arma::randn<arma::Mat<TestType>>(6, 40);
+  const arma::Mat<TestType> expected = net.forward(X);
+  const arma::Mat<TestType> actual = loaded.forward(X);
+  CHECK(same_bits(actual, expected));
+  CHECK(arma::all(loaded.predict(X) == net.predict(X)));
+}
+
+TEMPLATE_TEST_CASE("a model file has the documented layout", "[model_file]", float, double) {
+  const nn::Network<TestType> net = sample_network<TestType>();
+  const std::string b = nn::model_to_bytes(net);
+  // 24 + 8 L header bytes, every parameter, the checksum.
+  REQUIRE(b.size() == 24 + 8 * kSampleLayers + net.n_parameters() * sizeof(TestType) + 4);
+  CHECK(b.substr(0, 8) == std::string("NNMODEL\n"));
+  CHECK(u32_at(b, 8) == 1);                  // version
+  CHECK(u32_at(b, 12) == sizeof(TestType));  // element type: 4 or 8 bytes
+  CHECK(u32_at(b, 16) == kSampleLayers);     // L
+  const std::vector<std::uint32_t> sizes = {6, 5, 5, 4, 4, 3};
+  for (std::size_t i = 0; i < sizes.size(); ++i) CHECK(u32_at(b, kSizesAt + 4 * i) == sizes[i]);
+  // sigmoid 2, tanh 3, relu 4, step 1, identity 0
+  const std::vector<std::uint32_t> codes = {2, 3, 4, 1, 0};
+  for (std::size_t l = 0; l < codes.size(); ++l)
+    CHECK(u32_at(b, kActivationsAt + 4 * l) == codes[l]);
+  // W1(0, 0), W1(1, 0) (column by column), then after W1 comes b1(0), little-endian.
+  if constexpr (std::endian::native == std::endian::little) {
+    const arma::Mat<TestType>& W1 = net.layer(0).W;
+    CHECK(std::memcmp(b.data() + kParametersAt, &W1(0, 0), sizeof(TestType)) == 0);
+    CHECK(std::memcmp(b.data() + kParametersAt + sizeof(TestType), &W1(1, 0),
+                      sizeof(TestType)) == 0);
+    CHECK(std::memcmp(b.data() + kParametersAt + W1.n_elem * sizeof(TestType),
+                      &net.layer(0).b(0), sizeof(TestType)) == 0);
+  }
+  // The checksum is zlib's CRC-32 of everything before it.
+  std::string fixed = b;
+  fix_checksum(fixed);
+  CHECK(fixed == b);
+}
+
+TEST_CASE("a truncated model file is rejected wherever it ends", "[model_file]") {
+  const std::string good = nn::model_to_bytes(sample_network<float>());
+  const std::size_t cut = GENERATE_COPY(
+      std::size_t{0}, std::size_t{5}, std::size_t{8}, std::size_t{10}, kSizesAt + 6,
+      kActivationsAt + 2, kParametersAt, kParametersAt + 13, good.size() - 4, good.size() - 1);
+  CAPTURE(cut);
+  require_rejected(good.substr(0, cut), "truncated.nnm", "truncated");
+}
+
+TEST_CASE("a model file with wrong magic bytes is not taken for a model", "[model_file]") {
+  std::string bytes = nn::model_to_bytes(sample_network<float>());
+  bytes[0] = 'X';
+  require_rejected(bytes, "bad_magic.nnm", "not a model file");
+  require_rejected("P5 28 28 255\n", "an_image.pgm", "not a model file");
+  // A transfer in text mode that turned the magic's line feed into CR LF.
+  const std::string lf = nn::model_to_bytes(sample_network<float>());
+  const std::string crlf = lf.substr(0, 7) + '\r' + lf.substr(7);
+  require_rejected(crlf, "crlf.nnm", "not a model file");
+}
+
+TEST_CASE("a model file of another format version is rejected", "[model_file]") {
+  std::string bytes = nn::model_to_bytes(sample_network<float>());
+  set_u32(bytes, 8, 2);
+  fix_checksum(bytes);
+  require_rejected(bytes, "version2.nnm", "format version 2; this program reads version 1");
+}
+
+TEST_CASE("a model file with an unknown or mismatched element type is rejected",
+          "[model_file]") {
+  std::string bytes = nn::model_to_bytes(sample_network<float>());
+  set_u32(bytes, 12, 3);
+  fix_checksum(bytes);
+  require_rejected(bytes, "type3.nnm", "unknown element type 3");
+
+  // A valid float64 file is not silently converted into a float network.
+  const std::string path = write_bytes(nn::test::fresh_dir("model_file_type") + "/d.nnm",
+                                       nn::model_to_bytes(sample_network<double>()));
+  REQUIRE_THROWS_AS(nn::load_model<float>(path), nn::ModelError);
+  REQUIRE_THROWS_WITH(nn::load_model<float>(path),
+                      Contains("holds float64 parameters, but a float32 network"));
+  REQUIRE_NOTHROW(nn::load_model<double>(path));
+}
+
+TEST_CASE("a model file with a flipped byte in its sizes is rejected", "[model_file]") {
+  const std::string good = nn::model_to_bytes(sample_network<float>());
+  SECTION("a size that becomes absurd") {
+    std::string bytes = good;
+    bytes[kSizesAt + 4 + 3] ^= 0x40;  // n_1 = 5 + 2^30
+    require_rejected(bytes, "flip_high.nnm", "layer size n_1 = 1073741829 is outside");
+  }
+  SECTION("a size that stays plausible: the length no longer matches") {
+    std::string bytes = good;
+    bytes[kSizesAt + 4] ^= 0x01;  // n_1 = 5 -> 4: fewer parameters than the file holds
+    require_rejected(bytes, "flip_low.nnm", "should have");
+  }
+  SECTION("a size made consistent by hand: the checksum catches it") {
+    std::string bytes = good;
+    bytes[kSizesAt + 4] ^= 0x01;
+    // Cut the file to the length the damaged header announces, keeping the old checksum.
+    // W1 5x6 + b1 5 and W2 5x5 + b2 5 become W1 4x6 + b1 4 and W2 5x4 + b2 5.
+    const std::size_t fewer = (5 * 6 + 5) + (5 * 5 + 5) - (4 * 6 + 4) - (5 * 4 + 5);
+    bytes.erase(kParametersAt, fewer * sizeof(float));
+    require_rejected(bytes, "flip_consistent.nnm", "checksum mismatch");
+  }
+  SECTION("the number of layers") {
+    std::string bytes = good;
+    bytes[16 + 2] ^= 0x10;  // L = 5 + 2^20
+    require_rejected(bytes, "flip_layers.nnm", "1048581 layers (expected 1 to 64)");
+    set_u32(bytes, 16, 0);
+    require_rejected(bytes, "zero_layers.nnm", "0 layers");
+  }
+}
+
+TEST_CASE("a model file with absurd sizes is rejected before anything is allocated",
+          "[model_file]") {
+  std::string bytes = nn::model_to_bytes(sample_network<float>());
+  SECTION("a zero size") {
+    set_u32(bytes, kSizesAt + 8, 0);
+    require_rejected(bytes, "zero_size.nnm", "layer size n_2 = 0 is outside");
+  }
+  SECTION("the largest 32-bit size") {
+    set_u32(bytes, kSizesAt, 0xFFFFFFFFu);
+    require_rejected(bytes, "huge_size.nnm", "layer size n_0 = 4294967295 is outside");
+  }
+  SECTION("sizes each allowed, whose product is not") {
+    for (std::size_t i = 0; i <= kSampleLayers; ++i)
+      set_u32(bytes, kSizesAt + 4 * i, nn::kMaxModelUnits);
+    fix_checksum(bytes);
+    require_rejected(bytes, "too_many_parameters.nnm", "more than the limit of 16777216");
+  }
+}
+
+TEST_CASE("a model file with trailing bytes is rejected", "[model_file]") {
+  const std::string good = nn::model_to_bytes(sample_network<float>());
+  require_rejected(good + "x", "trailing1.nnm", "trailing bytes after the checksum");
+  require_rejected(good + good, "twice.nnm", "trailing bytes after the checksum");
+}
+
+TEST_CASE("a model file with an unknown activation is rejected", "[model_file]") {
+  std::string bytes = nn::model_to_bytes(sample_network<float>());
+  set_u32(bytes, kActivationsAt + 4 * 2, 9);
+  fix_checksum(bytes);
+  require_rejected(bytes, "activation9.nnm", "layer 3: unknown activation code 9");
+}
+
+TEST_CASE("a model file with a damaged parameter is rejected", "[model_file]") {
+  const std::string good = nn::model_to_bytes(sample_network<float>());
+  SECTION("one flipped bit: the checksum") {
+    std::string bytes = good;
+    bytes[kParametersAt + 17] ^= 0x04;
+    require_rejected(bytes, "flipped_bit.nnm", "checksum mismatch");
+  }
+  SECTION("a NaN or infinite weight with a valid checksum") {
+    std::string bytes = good;
+    const float nan = std::numeric_limits<float>::quiet_NaN();
+    std::uint32_t bits;
+    std::memcpy(&bits, &nan, 4);
+    set_u32(bytes, kParametersAt + 4 * 6, bits);  // W1(1, 1): W1 is 5 x 6, column by column
+    fix_checksum(bytes);
+    require_rejected(bytes, "nan.nnm", "parameter W1(1, 1) is NaN");
+    const float inf = -std::numeric_limits<float>::infinity();
+    std::memcpy(&bits, &inf, 4);
+    set_u32(bytes, kParametersAt + 4 * 6, bits);
+    fix_checksum(bytes);
+    require_rejected(bytes, "inf.nnm", "parameter W1(1, 1) is infinite");
+  }
+}
+
+TEST_CASE("a missing model file or a folder is rejected by name", "[model_file]") {
+  const std::string dir = nn::test::fresh_dir("model_file_missing");
+  REQUIRE_THROWS_WITH(nn::load_model<float>(dir + "/none.nnm"),
+                      Contains("model file '" + dir + "/none.nnm': no such file"));
+  REQUIRE_THROWS_WITH(nn::load_model<float>(dir),
+                      Contains("model file '" + dir + "': not a regular file"));
+}
+
+TEST_CASE("save refuses a network the loader would refuse, and writes nothing",
+          "[model_file]") {
+  const std::string dir = nn::test::fresh_dir("model_file_save");
+  nn::Network<float> net = sample_network<float>();
+  net.layer(1).W(2, 3) = std::numeric_limits<float>::quiet_NaN();
+  REQUIRE_THROWS_AS(nn::save_model(dir + "/nan.nnm", net), nn::ModelError);
+  REQUIRE_THROWS_WITH(nn::save_model(dir + "/nan.nnm", net),
+                      Contains("nan.nnm': cannot save: W2(2, 3) is not finite"));
+  REQUIRE_THROWS_WITH(nn::save_model(dir + "/empty.nnm", nn::Network<float>()),
+                      Contains("cannot save a network without layers"));
+  CHECK(fs::is_empty(dir));
+}
