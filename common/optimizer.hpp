@@ -238,6 +238,7 @@ class Adam : public Optimizer<T> {
   double beta1_, beta2_, epsilon_;
 };
 
+// [listing l2_penalty]
 // (lambda / 2) sum of W^2 over the weights (is_weight) of params: the L2 penalty that
 // weight decay lambda adds to the loss.
 template <typename T>
@@ -249,5 +250,6 @@ double l2_penalty(const std::vector<Parameter<T>>& params, double lambda) {
         sum += double((*p.value)(k)) * (*p.value)(k);
   return 0.5 * lambda * sum;
 }
+// [end l2_penalty]
 
 }  // namespace nn

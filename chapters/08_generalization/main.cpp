@@ -1,0 +1,464 @@
+// Chapter 08: generalisation, or how well does the network do on data it has never seen?
+// ===========================================================================================
+// What you learn: a network is trained on some samples and used on others. Its score on
+// its own training samples says little about that: a network large enough learns its
+// training set by heart, noise included, and does worse on new data (overfitting). This
+// chapter
+//   - splits one noisy data set into a training, a validation and a test set, and says
+//     what each one is for;
+//   - trains a 2-64-64-2 network far too long on 200 points and watches the validation
+//     loss rise while the training loss keeps falling;
+//   - trains it again with an L2 penalty (lambda / 2) sum W^2 added to the loss, whose
+//     gradient lambda W pulls every weight towards zero;
+//   - stops early: keeps a copy of the network at its lowest validation loss and stops
+//     when that has not improved for --patience epochs;
+//   - chooses a model on the validation set and only then looks at the test set, once.
+//
+// Run:   ./tutorial 08        or   build/release/chapters/08_generalization [--help]
+//        [--epochs 800] [--lambda 0.01] [--patience 50] [--learning-rate 0.005] [--seed 42]
+// Draws (into plots/08_generalization/):
+//   loss_curves.png   training and validation loss per epoch, without and with L2; the
+//                     early-stopping epochs are marked on the first
+//   boundaries.png    the decision regions of the overfit, the early-stopped and the L2
+//                     network, with the training points they learned from
+#include <armadillo>
+
+#include <algorithm>
+#include <cstdio>
+#include <iostream>
+#include <limits>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "common/batches.hpp"
+#include "common/cli.hpp"
+#include "common/divergence.hpp"
+#include "common/grid.hpp"
+#include "common/loss.hpp"
+#include "common/metrics.hpp"
+#include "common/network.hpp"
+#include "common/optimizer.hpp"
+#include "common/plot.hpp"
+#include "common/reproducible.hpp"
+#include "common/toy_data.hpp"
+
+namespace {
+
+using T = float;  // the networks compute in float, as chapter 09's does
+using Matrix = arma::Mat<T>;
+
+std::string num(const char* format, double v) {
+  char buf[48];
+  std::snprintf(buf, sizeof buf, format, v);
+  return buf;
+}
+
+// ---------------------------------------------------------------------------------------
+// 1. The data: one noisy set, three splits
+// ---------------------------------------------------------------------------------------
+
+constexpr arma::uword kPerClass = 250;    // a ring and a disc of 250 points: 500 samples
+constexpr double kNoise = 0.2;            // the standard deviation of the noise on x1 and x2
+constexpr arma::uword kTrain = 200;       // 40%: small, so that overfitting is easy to see
+constexpr arma::uword kValidation = 150;  // 30%; the test set is the other 30%, 150 samples
+
+struct Split {
+  Matrix X;      // (2 x n): one sample per column
+  arma::uvec y;  // (n): the class of each sample, 0 or 1
+};
+
+struct Splits {
+  Split train, validation, test;
+  std::vector<std::string> class_names;
+};
+
+// [listing split]
+// circles() lists all of class 0, then all of class 1: cut without shuffling and the
+// training set would hold one class only. So shuffle the indices (with the seed), then cut.
+// Every sample lands in exactly one of the three sets.
+Splits split(const nn::Dataset& data, unsigned seed) {
+  const arma::uvec order = nn::epoch_order(data.size(), seed, 0);  // a permutation of 0..499
+  const arma::uvec train = order.head(kTrain);
+  const arma::uvec validation = order.subvec(kTrain, kTrain + kValidation - 1);
+  const arma::uvec test = order.tail(data.size() - kTrain - kValidation);
+  auto take = [&](const arma::uvec& idx) {
+    return Split{arma::conv_to<Matrix>::from(data.X.cols(idx)), data.y(idx)};
+  };
+  return {take(train), take(validation), take(test), data.class_names};
+}
+// [end split]
+
+// ---------------------------------------------------------------------------------------
+// 2. The network and one epoch of training
+// ---------------------------------------------------------------------------------------
+
+constexpr arma::uword kHidden = 64;  // units in each of the two hidden layers
+constexpr arma::uword kBatch = 50;   // 200 training samples: 4 mini-batches per epoch
+
+struct Settings {
+  int epochs;
+  double learning_rate;
+  int patience;
+  unsigned seed;
+};
+
+// [listing epoch]
+// One epoch: every training sample once, in mini-batches, in a new order each epoch.
+// The optimiser was built with weight_decay = lambda, so its step uses dW + lambda W:
+// the gradient of the cross-entropy plus that of the penalty (lambda / 2) ||W||^2.
+void train_one_epoch(nn::Network<T>& net, const std::vector<nn::Parameter<T>>& params,
+                     nn::Optimizer<T>& optimizer, nn::MiniBatches<T>& batches,
+                     arma::uword epoch, Matrix& dZ) {
+  batches.shuffle(epoch);
+  for (arma::uword k = 0; k < batches.count(); ++k) {
+    batches.gather(k);                           // batches.X() is (2 x 50)
+    const Matrix& Z = net.forward(batches.X());  // Z is (2 x 50): the logits
+    nn::softmax_cross_entropy(Z, batches.y(), dZ);
+    net.backward(dZ);        // dW and db of every layer
+    optimizer.step(params);  // W <- W - step(dW + lambda W);  b <- b - step(db)
+  }
+}
+// [end epoch]
+
+// ---------------------------------------------------------------------------------------
+// 3. Measuring a network on a whole set
+// ---------------------------------------------------------------------------------------
+
+struct Measure {
+  double loss;      // mean cross-entropy (the data loss, without the penalty)
+  double accuracy;  // the fraction classified right
+};
+
+// [listing measure]
+Measure measure(nn::Network<T>& net, const Split& set) {
+  const Matrix& Z = net.forward(set.X);                    // Z is (2 x n): the logits
+  const arma::uvec predicted = arma::index_max(Z, 0).t();  // the class of the larger logit
+  return {nn::softmax_cross_entropy(Z, set.y), nn::accuracy(predicted, set.y)};
+}
+// [end measure]
+
+// ---------------------------------------------------------------------------------------
+// 4. Early stopping
+// ---------------------------------------------------------------------------------------
+
+// [listing early_stopping]
+// Watches the validation loss after each epoch. Keeps a copy of the network at the lowest
+// validation loss so far, and says "stop" once `patience` epochs have passed without a
+// lower one. What early stopping returns is that copy: the weights of the best epoch, not
+// those of the last.
+class EarlyStopping {
+ public:
+  explicit EarlyStopping(int patience) : patience_(patience) {}
+
+  bool should_stop(int epoch, double validation_loss, const nn::Network<T>& net) {
+    if (validation_loss < best_loss_) {
+      best_loss_ = validation_loss;
+      best_epoch_ = epoch;
+      best_ = net;  // an independent copy of every W and b
+      return false;
+    }
+    return epoch - best_epoch_ >= patience_;
+  }
+
+  int best_epoch() const { return best_epoch_; }
+  double best_loss() const { return best_loss_; }
+  const nn::Network<T>& best() const { return best_; }
+
+ private:
+  int patience_;
+  int best_epoch_ = 0;
+  double best_loss_ = std::numeric_limits<double>::infinity();
+  nn::Network<T> best_;
+};
+// [end early_stopping]
+
+// ---------------------------------------------------------------------------------------
+// 5. One training run
+// ---------------------------------------------------------------------------------------
+
+struct History {  // one entry per epoch, epoch 1 first
+  std::vector<double> train_loss, train_objective, validation_loss;
+
+  void record(const Measure& train, double objective, const Measure& validation) {
+    train_loss.push_back(train.loss);
+    train_objective.push_back(objective);
+    validation_loss.push_back(validation.loss);
+  }
+};
+
+struct Run {
+  std::string name;
+  double lambda;
+  nn::Network<T> net;  // after the last epoch
+  History history;
+  int stop_epoch = 0;  // when early stopping said stop (0: it never did, or did not watch)
+};
+
+void print_row(int epoch, const Measure& train, double objective, const Measure& val) {
+  std::printf("  %5d   %10.4f %10.4f %9.1f%%   %10.4f %9.1f%%\n", epoch, train.loss, objective,
+              100.0 * train.accuracy, val.loss, 100.0 * val.accuracy);
+}
+
+void print_stop(const EarlyStopping& watcher, int epoch, int patience) {
+  std::printf(
+      "  -- early stopping: no lower validation loss for %d epochs since epoch %d"
+      " (%.4f).\n     A real run stops here, at epoch %d, and restores epoch %d's"
+      " weights.\n     This one goes on, to show what stopping avoided.\n",
+      patience, watcher.best_epoch(), watcher.best_loss(), epoch, watcher.best_epoch());
+}
+
+// [listing train]
+// Trains a fresh network for settings.epochs epochs with the L2 strength lambda. Every run
+// starts from the same weights (the generator is seeded with the seed) and sees the same
+// mini-batches, so two runs differ in lambda only. With a watcher, early stopping follows.
+Run train_network(const std::string& name, const Splits& data, double lambda,
+                  const Settings& settings, EarlyStopping* watcher = nullptr) {
+  std::mt19937_64 rng(settings.seed);
+  Run run{name, lambda, nn::Network<T>({2, kHidden, kHidden, 2}, nn::Activation::relu), {}};
+  nn::Network<T>& net = run.net;  // 2-64-64-2: ReLU hidden layers, logits out
+  net.initialize(nn::Initializer::he(), rng);
+  const std::vector<nn::Parameter<T>> params = net.parameters();
+  nn::Adam<T> optimizer(settings.learning_rate, 0.9, 0.999, 1e-8, /*weight_decay=*/lambda);
+  nn::MiniBatches<T> batches(data.train.X, data.train.y, kBatch, settings.seed);
+  Matrix dZ;  // (2 x batch), reused
+  const int every = std::max(1, settings.epochs / 8);
+  for (int epoch = 1; epoch <= settings.epochs; ++epoch) {
+    train_one_epoch(net, params, optimizer, batches, epoch, dZ);
+    // Both sets measured the same way, with the weights at the end of the epoch.
+    const Measure train = measure(net, data.train);
+    const Measure val = measure(net, data.validation);
+    // What the optimiser minimises: J = cross-entropy + (lambda / 2) sum ||W||^2.
+    const double objective = train.loss + nn::l2_penalty(params, lambda);
+    nn::stop_if_diverged(objective, epoch, settings.learning_rate);
+    nn::stop_if_diverged(val.loss, epoch, settings.learning_rate);
+    run.history.record(train, objective, val);
+    if (epoch == 1 || epoch % every == 0) print_row(epoch, train, objective, val);
+    if (watcher != nullptr && run.stop_epoch == 0 &&
+        watcher->should_stop(epoch, val.loss, net)) {
+      run.stop_epoch = epoch;  // a real training loop would `break` here
+      print_stop(*watcher, epoch, settings.patience);
+    }
+  }
+  return run;
+}
+// [end train]
+
+// ---------------------------------------------------------------------------------------
+// 6. Choosing a model, then testing it
+// ---------------------------------------------------------------------------------------
+
+struct Model {
+  std::string name;
+  nn::Network<T> net;
+  int epochs;  // the epochs of training behind it
+  Measure train, validation, test;
+};
+
+// [listing choose]
+// Every decision uses the validation set; here, which model to keep. Only once the choice
+// is made is the test set used, and it decides nothing. Returns the chosen model's index.
+std::size_t choose_then_test(std::vector<Model>& models, const Splits& data) {
+  std::size_t chosen = 0;
+  for (std::size_t m = 0; m < models.size(); ++m) {
+    models[m].train = measure(models[m].net, data.train);
+    models[m].validation = measure(models[m].net, data.validation);
+    if (models[m].validation.loss < models[chosen].validation.loss) chosen = m;
+  }
+  for (Model& model : models) model.test = measure(model.net, data.test);  // once, at the end
+  return chosen;
+}
+// [end choose]
+
+// sum_l ||W_l||^2 over every weight (not the biases): the size that L2 pulls down.
+double sum_of_squared_weights(nn::Network<T> net) {
+  return nn::l2_penalty(net.parameters(), 2.0);  // (lambda / 2) sum W^2 with lambda = 2
+}
+
+void print_results(const std::vector<Model>& models, std::size_t chosen, unsigned seed) {
+  std::printf("\nResults (seed %u)\n", seed);
+  std::printf("  model                  epochs  train acc    val acc   val loss    sum W^2\n");
+  for (const Model& m : models)
+    std::printf("  %-21s %7d %9.1f%% %9.1f%% %10.4f %10.1f\n", m.name.c_str(), m.epochs,
+                100.0 * m.train.accuracy, 100.0 * m.validation.accuracy, m.validation.loss,
+                sum_of_squared_weights(m.net));
+  std::printf("  Chosen by the lowest validation loss: %s.\n\n", models[chosen].name.c_str());
+  std::printf("The test set, used once, now that every decision is made:\n");
+  std::printf("  model                 test acc  test loss\n");
+  for (std::size_t m = 0; m < models.size(); ++m)
+    std::printf("  %-21s %7.1f%% %10.4f%s\n", models[m].name.c_str(),
+                100.0 * models[m].test.accuracy, models[m].test.loss,
+                m == chosen ? "   <- the chosen model" : "");
+  std::printf("  The chosen model's test accuracy: %.1f%%.\n\n",
+              100.0 * models[chosen].test.accuracy);
+}
+
+// ---------------------------------------------------------------------------------------
+// 7. Figures
+// ---------------------------------------------------------------------------------------
+
+// Training and validation loss per epoch: left without regularisation (with the early
+// stopping epochs), right with L2.
+void draw_loss_curves(const Run& plain, const EarlyStopping& stopper, const Run& l2,
+                      const std::string& out) {
+  const double top = 1.45 * std::max(arma::vec(plain.history.validation_loss).max(),
+                                     arma::vec(l2.history.validation_loss).max());
+  nn::Figure fig("loss_curves", 1300, 540);
+  fig.layout(1, 2, "Training and validation loss, epoch by epoch (200 training samples)");
+  for (std::size_t k = 0; k < 2; ++k) {
+    const Run& run = k == 0 ? plain : l2;
+    const History& h = run.history;
+    const arma::vec epoch = arma::regspace(1, double(h.train_loss.size()));
+    nn::Plot& p = fig.panel(k);
+    p.title(k == 0 ? "No regularisation" : "L2, lambda = " + num("%g", run.lambda))
+        .xlabel("epoch")
+        .ylabel("mean cross-entropy")
+        .xrange(0, double(h.train_loss.size()))
+        .yrange(0, top)
+        .key("top right");
+    p.line("training loss", epoch, arma::vec(h.train_loss), {.colour = 0, .width = 2});
+    if (k == 1)
+      p.line("training loss + (lambda/2) sum W^2", epoch, arma::vec(h.train_objective),
+             {.colour = 0, .width = 1.5, .dashed = true});
+    p.line("validation loss", epoch, arma::vec(h.validation_loss), {.colour = 4, .width = 2});
+  }
+  // The early-stopping epochs, on the left panel. The CSV value of each marker is its epoch.
+  nn::Plot& p = fig.panel(0);
+  const double best = stopper.best_epoch();
+  const double epochs = double(plain.history.train_loss.size());
+  // A label goes right of its line, or left of it when the line is in the right half.
+  auto label_at = [&](double epoch, double y, const std::string& text) {
+    const bool right = epoch < 0.5 * epochs;
+    p.label(epoch + (right ? 0.015 : -0.015) * epochs, y, text, right ? "left" : "right");
+  };
+  p.line("lowest validation loss: weights kept", {best, best}, {0, 0.78 * top},
+         {.colour = 7, .width = 1.5, .dashed = true}, {best, best});
+  p.points("lowest validation loss", {best}, {stopper.best_loss()},
+           {.colour = 7, .point_size = 1.6, .in_key = false}, {best});
+  label_at(best, top * 0.74, "epoch " + num("%.0f", best) + ": lowest validation loss");
+  if (plain.stop_epoch > 0) {
+    const double stop = plain.stop_epoch;
+    p.line("patience runs out: stop", {stop, stop}, {0, 0.78 * top},
+           {.colour = 3, .width = 1.5, .dashed = true}, {stop, stop});
+    label_at(stop, top * 0.66,
+             "epoch " + num("%.0f", stop) + ": " + num("%.0f", stop - best) +
+                 " epochs without a new low, stop");
+  }
+  fig.save(out);
+}
+
+constexpr arma::uword kGridPoints = 61;  // per axis: 61 x 61 predictions per panel
+constexpr double kPlane = 1.8;           // the panels show [-1.8, 1.8] x [-1.8, 1.8]
+
+// Each model's decision regions over the plane, with the 200 training points.
+void draw_boundaries(std::vector<Model> models, const Splits& data, const std::string& out) {
+  const nn::Grid grid(-kPlane, kPlane, -kPlane, kPlane, kGridPoints);
+  const Matrix P = arma::conv_to<Matrix>::from(grid.points());  // (2 x 61*61)
+  const arma::mat X_train = arma::conv_to<arma::mat>::from(data.train.X);
+  nn::Figure fig("boundaries", 1500, 560);
+  fig.layout(1, int(models.size()), "What each network predicts, over the 200 training points");
+  for (std::size_t k = 0; k < models.size(); ++k) {
+    const Model& m = models[k];
+    const Matrix& Z = models[k].net.forward(P);  // (2 x grid points): the logits
+    const arma::urowvec predicted = arma::index_max(Z, 0);
+    const arma::rowvec margin = arma::conv_to<arma::rowvec>::from(Z.row(1) - Z.row(0));
+    nn::Plot& p = fig.panel(k);
+    p.title(m.name + ", " + std::to_string(m.epochs) + " epochs")
+        .xlabel("x_1")
+        .ylabel("x_2")
+        .xrange(-kPlane, kPlane)
+        .yrange(-kPlane, kPlane)
+        .square()
+        .key("bottom left");
+    p.regions("predicted class", grid.xs, grid.ys,
+              grid.reshape(arma::conv_to<arma::Row<arma::uword>>::from(predicted)), 2);
+    p.contour("boundary", grid.xs, grid.ys, grid.reshape(margin), {0.0},
+              {.colour = 7, .width = 1.5, .in_key = false});
+    p.classes(X_train, data.train.y, data.class_names, 0.9);
+    p.label(0.0, 1.58,
+            "train " + num("%.1f%%", 100.0 * m.train.accuracy) + "   validation " +
+                num("%.1f%%", 100.0 * m.validation.accuracy) + "   test " +
+                num("%.1f%%", 100.0 * m.test.accuracy),
+            "center", 11);
+  }
+  fig.save(out);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  nn::CommandLine cli("08_generalization",
+                      "Chapter 08: training, validation and test sets; overfitting, L2 "
+                      "regularisation and early stopping");
+  Settings settings{800, 0.005, 50, 42};
+  double lambda = 0.01;
+  cli.app()
+      .add_option("--epochs", settings.epochs, "Epochs of training for each network")
+      ->check(CLI::Range(1, 100000))
+      ->capture_default_str();
+  cli.app()
+      .add_option("--lambda", lambda, "L2 strength lambda of the regularised network")
+      ->check(nn::FiniteNonNegative)
+      ->capture_default_str();
+  cli.app()
+      .add_option("--patience", settings.patience,
+                  "Early stopping: epochs without a lower validation loss before it stops")
+      ->check(CLI::Range(1, 100000))
+      ->capture_default_str();
+  cli.app()
+      .add_option("--learning-rate", settings.learning_rate, "Adam's learning rate")
+      ->check(nn::FinitePositive)
+      ->capture_default_str();
+  if (auto code = cli.parse(argc, argv)) return *code;
+  settings.seed = cli.seed();
+  nn::make_reproducible(cli.seed());
+
+  try {
+    std::cout << "Chapter 08: generalisation\n"
+              << "==========================\n\n";
+    // 1. The data.
+    const Splits data = split(nn::circles(kPerClass, kNoise, cli.seed()), cli.seed());
+    std::cout << "Data: a ring around a disc, " << 2 * kPerClass << " samples, noise sd "
+              << kNoise << ", shuffled and split into\n  " << data.train.y.n_elem
+              << " training, " << data.validation.y.n_elem << " validation and "
+              << data.test.y.n_elem << " test samples.\n"
+              << "Network: 2-" << kHidden << "-" << kHidden << "-2, ReLU, softmax "
+              << "cross-entropy; Adam, learning rate " << settings.learning_rate
+              << ", mini-batches of " << kBatch << ".\n\n";
+
+    // 2.-5. Two runs from the same start: without a penalty (watched by early stopping),
+    // and with L2.
+    const char* header = "  epoch   train loss  loss + L2  train acc     val loss   val acc\n";
+    std::printf(
+        "Training without regularisation (lambda = 0) for %d epochs, early stopping "
+        "watching\n(patience %d):\n%s",
+        settings.epochs, settings.patience, header);
+    EarlyStopping stopper(settings.patience);
+    const Run plain = train_network("No regularisation", data, 0.0, settings, &stopper);
+    if (plain.stop_epoch == 0)
+      std::printf(
+          "  -- early stopping never fired: training ended before %d epochs passed "
+          "without a new\n     low. Its model is still the best epoch's: epoch %d.\n",
+          settings.patience, stopper.best_epoch());
+    std::printf("\nTraining with L2 (lambda = %g) for %d epochs:\n%s", lambda, settings.epochs,
+                header);
+    const Run l2 = train_network("L2, lambda = " + num("%g", lambda), data, lambda, settings);
+
+    // 6. Choose on the validation set; then, once, the test set.
+    std::vector<Model> models = {
+        {plain.name, plain.net, settings.epochs, {}, {}, {}},
+        {"Early stopping", stopper.best(), stopper.best_epoch(), {}, {}, {}},
+        {l2.name, l2.net, settings.epochs, {}, {}, {}}};
+    const std::size_t chosen = choose_then_test(models, data);
+    print_results(models, chosen, cli.seed());
+
+    // 7. Figures, once everything has succeeded.
+    draw_loss_curves(plain, stopper, l2, cli.out_dir());
+    draw_boundaries(models, data, cli.out_dir());
+    std::cout << "Figures: loss_curves, boundaries (.png, .csv) in " << cli.out_dir() << "\n";
+  } catch (const std::exception& e) {
+    std::cerr << "08_generalization: error: " << e.what() << "\n";
+    return 1;
+  }
+  return 0;
+}
