@@ -7,6 +7,7 @@
 #include "common/activation.hpp"
 #include "common/dense.hpp"
 #include "common/gradient_check.hpp"
+#include "support/random.hpp"
 
 using nn::Activation;
 
@@ -25,13 +26,7 @@ constexpr double kRoundingTolerance = 1e-12;
 // float keeps about 7 significant digits; sums of a few terms lose a little more.
 constexpr double kFloatTolerance = 1e-5;
 
-static arma::mat random_matrix(arma::uword rows, arma::uword cols, double sd,
-                               std::mt19937_64& rng) {
-  std::normal_distribution<double> normal(0.0, sd);
-  arma::mat M(rows, cols);
-  for (arma::uword i = 0; i < M.n_elem; ++i) M(i) = normal(rng);
-  return M;
-}
+using nn::test::random_matrix;
 
 // A layer and an input whose Z stays at least kKinkMargin away from 0.
 struct LayerAndInput {

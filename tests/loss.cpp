@@ -7,6 +7,7 @@
 
 #include "common/gradient_check.hpp"
 #include "common/loss.hpp"
+#include "support/random.hpp"
 
 // See gradient_check.hpp: 1e-7 separates a right gradient from a wrong one in double.
 constexpr double kGradientTolerance = 1e-7;
@@ -23,13 +24,7 @@ constexpr double kRoundingTolerance = 1e-12;
 // float keeps about 7 significant digits.
 constexpr double kFloatTolerance = 1e-6;
 
-static arma::mat random_matrix(arma::uword rows, arma::uword cols, double sd,
-                               std::mt19937_64& rng) {
-  std::normal_distribution<double> normal(0.0, sd);
-  arma::mat M(rows, cols);
-  for (arma::uword i = 0; i < M.n_elem; ++i) M(i) = normal(rng);
-  return M;
-}
+using nn::test::random_matrix;
 
 static arma::uvec random_labels(arma::uword n, arma::uword K, std::mt19937_64& rng) {
   arma::uvec y(n);

@@ -9,6 +9,7 @@
 #include "common/network.hpp"
 #include "common/optimizer.hpp"
 #include "common/toy_data.hpp"
+#include "support/random.hpp"
 
 using nn::Activation;
 
@@ -31,13 +32,7 @@ static double tensor_relative_error(const arma::mat& analytic, const arma::mat& 
 // these small networks, so inputs are redrawn until every |Z| of every layer exceeds it.
 constexpr double kKinkMargin = 1e-3;
 
-static arma::mat random_matrix(arma::uword rows, arma::uword cols, double sd,
-                               std::mt19937_64& rng) {
-  std::normal_distribution<double> normal(0.0, sd);
-  arma::mat M(rows, cols);
-  for (arma::uword i = 0; i < M.n_elem; ++i) M(i) = normal(rng);
-  return M;
-}
+using nn::test::random_matrix;
 
 static double smallest_abs_z(const nn::Network<double>& net) {
   double smallest = arma::datum::inf;
