@@ -56,6 +56,23 @@ inline RunResult run_chapter(const std::string& chapter, const std::string& out_
                      out_dir + "' " + args);
 }
 
+// How many times needle occurs in text (e.g. "error:" in a run's output: exactly once).
+inline std::size_t count_occurrences(const std::string& text, const std::string& needle) {
+  std::size_t n = 0;
+  for (std::size_t p = text.find(needle); p != std::string::npos; p = text.find(needle, p + 1))
+    ++n;
+  return n;
+}
+
+// A run that stopped (bad data, divergence) left no figure behind: no PNG, no CSV.
+inline void require_no_figures(const std::string& out_dir) {
+  for (const auto& entry : fs::directory_iterator(out_dir)) {
+    CAPTURE(entry.path().filename().string());
+    CHECK(entry.path().extension() != ".png");
+    CHECK(entry.path().extension() != ".csv");
+  }
+}
+
 // A figure's CSV: panel,series,x,y,value rows (value NaN where empty).
 struct CsvRow {
   std::string panel, series;
