@@ -8,13 +8,15 @@
 // test images, pixels scaled to [0, 1], float32; an MLP 784-256-128-10 with ReLU, softmax +
 // cross-entropy; mini-batch SGD with momentum 0.9, learning rate 0.05, batch 64, a new order
 // every epoch (the shuffle and the batch gather are timed with the rest); 5 epochs.
+// Momentum is computed as gradient accumulation (Network::set_gradient_keep): the same
+// steps as nn::Momentum, without a separate velocity pass.
 //
 // Run:   ./tutorial bench [--threads 1|2]     or   build/release/bench/fmnist_mlp [--help]
 // Prints a line per epoch, then, last, one machine-readable line:
 //   fmnist_mlp epoch_s=<median s/epoch after the first> gemm_s=<s> test_acc=<0..1>
 //              peak_rss_mib=<MiB>
 // gemm_s is the time of exactly the matrix products one epoch performs (per batch: Z = W X
-// for the 3 layers; dW = dZ X^T for the 3 layers; dX = W^T dZ for layers 3 and 2), run
+// for the 3 layers; dW += dZ X^T for the 3 layers; dX = W^T dZ for layers 3 and 2), run
 // alone on preallocated random matrices of the same shapes, in this same process.
 // Writes no files. Not run by the tests (it takes seconds and its numbers are the machine's).
 #include <sys/resource.h>
@@ -156,7 +158,7 @@ ProductBuffers product_buffers(arma::uword b) {
     buf.X.push_back(arma::randu<arma::fmat>(in, b));
     buf.dZ.push_back(arma::randn<arma::fmat>(out, b));
     buf.Z.emplace_back(out, b);
-    buf.dW.emplace_back(out, in);
+    buf.dW.emplace_back(out, in, arma::fill::zeros);  // accumulated into
     buf.dX.emplace_back(in, b);
   }
   return buf;
@@ -178,7 +180,7 @@ double time_matrix_products(arma::uword n_train) {
       ProductBuffers& buf = b == kBatch ? full : last;
       for (std::size_t l = 0; l < n_layers; ++l) buf.Z[l] = W[l] * buf.X[l];  // forward
       for (std::size_t l = n_layers; l-- > 0;) {                              // backward
-        buf.dW[l] = buf.dZ[l] * buf.X[l].t();
+        buf.dW[l] += buf.dZ[l] * buf.X[l].t();  // beta = 1, as Dense with a gradient keep
         if (l > 0) buf.dX[l] = W[l].t() * buf.dZ[l];
       }
     }
@@ -233,7 +235,12 @@ int main(int argc, char** argv) {
     nn::Network<float> net(kSizes, nn::Activation::relu);  // logits out
     net.initialize(nn::Initializer::he(), rng);            // 1. initialise
     const std::vector<nn::Parameter<float>> params = net.parameters();
-    nn::Momentum<float> optimizer(kLearningRate, kMomentum);
+    // Momentum SGD, v <- mu v + g, theta <- theta - lr v, with the velocity kept in the
+    // layers' gradient buffers: backward computes dW <- mu dW + g inside its gemm, and Sgd
+    // subtracts lr dW. The same steps as nn::Momentum (tests/network.cpp checks it), one
+    // pass over memory fewer per step (bench/README.md).
+    net.set_gradient_keep(float(kMomentum));
+    nn::Sgd<float> optimizer(kLearningRate);
 
     const std::vector<arma::uword> sizes = batch_sizes(train.size());
     std::cout << "Training 784-256-128-10 (" << net.n_parameters() << " parameters) on "

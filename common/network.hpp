@@ -101,6 +101,16 @@ class Network {
   }
   // [end network_forward_backward]
 
+  // Gradient accumulation in every layer (dense.hpp): backward computes
+  // dW <- keep dW + dW_batch. keep = mu with nn::Sgd is momentum SGD with the velocity kept
+  // in the gradient buffers; keep = 1 sums gradients over batches. 0 (the default) off.
+  void set_gradient_keep(T keep) {
+    for (Dense<T>& layer : layers_) layer.set_gradient_keep(keep);
+  }
+  void zero_gradients() {
+    for (Dense<T>& layer : layers_) layer.zero_gradients();
+  }
+
   // The output of the last forward (n_out x batch).
   const Matrix& output() const {
     require_layers("output");

@@ -1,6 +1,8 @@
 // Tests for common/dense.hpp
 #include <catch2/catch.hpp>
 
+#include <cmath>
+#include <limits>
 #include <random>
 #include <tuple>
 
@@ -208,4 +210,40 @@ TEST_CASE("dense initialize draws W and zeroes b, and parameters name and point 
   CHECK(params[0].gradient->n_rows == 3);  // sized before the first backward
   CHECK(params[0].gradient->n_cols == 4);
   CHECK(params[1].gradient->n_elem == 3);
+}
+
+TEST_CASE(
+    "dense gradient keep is validated, and a decaying kept gradient never turns subnormal",
+    "[dense]") {
+  nn::Dense<float> layer(2, 1, Activation::identity);
+  for (const float bad : {-0.1f, 1.5f, std::numeric_limits<float>::quiet_NaN()})
+    CHECK_THROWS_AS(layer.set_gradient_keep(bad), std::invalid_argument);
+  CHECK(layer.gradient_keep() == 0.0f);
+
+  // After a first sample whose first feature is 1e-30, that feature is 0, so its weight's
+  // gradient is 0 at every step and the kept value only shrinks by keep. Halving from
+  // 1e-30 crosses the smallest normal float (1.2e-38) after ~27 steps; with flush-to-zero
+  // it becomes exactly 0 instead of subnormal.
+  layer.set_gradient_keep(0.5f);
+  layer.W.fill(1.0f);
+  layer.zero_gradients();
+  arma::fmat X(2, 1);
+  X(0) = 1e-30f;
+  X(1) = 1.0f;
+  const arma::fmat dA(1, 1, arma::fill::ones);
+  layer.forward(X);
+  layer.compute_gradients(dA);
+  CHECK(layer.dW()(0, 0) == 1e-30f);
+  X(0) = 0.0f;
+  bool subnormal_seen = false;
+  for (int step = 0; step < 40; ++step) {
+    layer.forward(X);
+    layer.compute_gradients(dA);
+    subnormal_seen = subnormal_seen || std::fpclassify(layer.dW()(0, 0)) == FP_SUBNORMAL;
+  }
+#if defined(__SSE2__) || defined(_M_X64)
+  CHECK_FALSE(subnormal_seen);
+  CHECK(layer.dW()(0, 0) == 0.0f);
+#endif
+  CHECK(layer.dW()(0, 1) == Approx(2.0f));  // 1 + 0.5 + 0.25 + ... -> 2
 }

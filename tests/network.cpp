@@ -2,6 +2,7 @@
 #include <catch2/catch.hpp>
 
 #include <cmath>
+#include <memory>
 #include <random>
 
 #include "common/gradient_check.hpp"
@@ -15,6 +16,9 @@ using nn::Activation;
 
 // See gradient_check.hpp: 1e-7 separates a right backward pass from a wrong one in double.
 constexpr double kGradientTolerance = 1e-7;
+
+// Results computed the same way up to where a few double additions are rounded.
+constexpr double kRoundingTolerance = 1e-12;
 
 // How the gradients are compared. nn::relative_error divides each entry's error by that
 // entry, which is right for one activation or one loss, but a network's gradient entry is
@@ -234,7 +238,16 @@ TEST_CASE("a training step allocates nothing once the batch size is stable", "[n
   nn::Network<float> net({50, 40, 30, 10}, Activation::relu);
   net.initialize(nn::Initializer::he(), rng);
   const std::vector<nn::Parameter<float>> params = net.parameters();
-  nn::Momentum<float> optimizer(0.01, 0.9);
+  // Momentum, or the same steps with the velocity in the gradient buffers (gradient keep).
+  const bool keep = GENERATE(false, true);
+  CAPTURE(keep);
+  std::unique_ptr<nn::Optimizer<float>> optimizer;
+  if (keep) {
+    net.set_gradient_keep(0.9f);
+    optimizer = std::make_unique<nn::Sgd<float>>(0.01);
+  } else {
+    optimizer = std::make_unique<nn::Momentum<float>>(0.01, 0.9);
+  }
   const arma::fmat X(50, 32, arma::fill::randu);
   const arma::uvec y = arma::randi<arma::uvec>(32, arma::distr_param(0, 9));
   arma::fmat dZ;
@@ -242,7 +255,7 @@ TEST_CASE("a training step allocates nothing once the batch size is stable", "[n
   for (int step = 0; step < 3; ++step) {
     nn::softmax_cross_entropy(net.forward(X), y, dZ);
     net.backward(dZ);
-    optimizer.step(params);
+    optimizer->step(params);
     std::vector<const float*> now = {dZ.memptr()};
     for (const nn::Dense<float>& layer : net.layers())
       for (const arma::fmat* m : {&layer.Z(), &layer.A(), &layer.dZ(), &layer.dW()})
@@ -250,4 +263,67 @@ TEST_CASE("a training step allocates nothing once the batch size is stable", "[n
     if (step > 0) CHECK(now == before);
     before = now;
   }
+}
+
+TEST_CASE("with gradient keep mu, plain SGD takes momentum's steps", "[network]") {
+  // Momentum: v <- mu v + g, theta <- theta - lr v. With set_gradient_keep(mu) the backward
+  // pass computes dW <- mu dW + g itself, and Sgd's theta <- theta - lr dW is the rest. The
+  // two differ only in where the additions are rounded.
+  constexpr double kLearningRate = 0.1, kMu = 0.9;
+  std::mt19937_64 rng(8);
+  nn::Network<double> with_momentum({6, 5, 3}, Activation::tanh);
+  with_momentum.initialize(nn::Initializer::xavier(), rng);
+  const arma::mat W1_start = with_momentum.layer(0).W;
+  nn::Network<double> with_keep = with_momentum;
+  with_keep.set_gradient_keep(kMu);
+  const std::vector<nn::Parameter<double>> p_momentum = with_momentum.parameters();
+  const std::vector<nn::Parameter<double>> p_keep = with_keep.parameters();
+  nn::Momentum<double> momentum(kLearningRate, kMu);
+  nn::Sgd<double> sgd(kLearningRate);
+  arma::mat dZ;
+  for (int step = 0; step < 20; ++step) {
+    const arma::mat X = random_matrix(6, 8, 1.0, rng);
+    const arma::uvec y = arma::randi<arma::uvec>(8, arma::distr_param(0, 2));
+    nn::softmax_cross_entropy(with_momentum.forward(X), y, dZ);
+    with_momentum.backward(dZ);
+    momentum.step(p_momentum);
+    nn::softmax_cross_entropy(with_keep.forward(X), y, dZ);
+    with_keep.backward(dZ);
+    sgd.step(p_keep);
+  }
+  for (std::size_t i = 0; i < p_keep.size(); ++i) {
+    CAPTURE(p_keep[i].name);
+    // The parameters moved (by far more than the tolerance) and moved alike.
+    CHECK(arma::abs(*p_keep[i].value - *p_momentum[i].value).max() <
+          kRoundingTolerance * arma::abs(*p_momentum[i].value).max());
+  }
+  CHECK(arma::abs(with_keep.layer(0).W - W1_start).max() > 1e-3);  // it did train
+}
+
+TEST_CASE("with gradient keep 1, backward sums the gradients of batches", "[network]") {
+  std::mt19937_64 rng(9);
+  nn::Network<double> net({4, 3, 2}, Activation::sigmoid);
+  net.initialize(nn::Initializer::xavier(), rng);
+  const arma::mat X1 = random_matrix(4, 5, 1.0, rng), X2 = random_matrix(4, 3, 1.0, rng);
+  const arma::uvec y1 = {0, 1, 1, 0, 1}, y2 = {1, 0, 0};
+  arma::mat dZ;
+  auto gradients_of = [&](const arma::mat& X, const arma::uvec& y) {
+    nn::softmax_cross_entropy(net.forward(X), y, dZ);
+    net.backward(dZ);
+    return std::make_pair(arma::mat(net.layer(0).dW()), arma::vec(net.layer(1).db()));
+  };
+  const auto [dW1_a, db2_a] = gradients_of(X1, y1);  // keep 0: each batch alone
+  const auto [dW1_b, db2_b] = gradients_of(X2, y2);
+
+  net.set_gradient_keep(1.0);
+  net.zero_gradients();
+  gradients_of(X1, y1);
+  const auto [dW1_sum, db2_sum] = gradients_of(X2, y2);
+  CHECK(arma::abs(dW1_sum - (dW1_a + dW1_b)).max() < kRoundingTolerance);
+  CHECK(arma::abs(db2_sum - (db2_a + db2_b)).max() < kRoundingTolerance);
+
+  net.zero_gradients();  // starts again
+  const auto [dW1_again, db2_again] = gradients_of(X2, y2);
+  CHECK(arma::abs(dW1_again - dW1_b).max() < kRoundingTolerance);
+  CHECK(arma::abs(db2_again - db2_b).max() < kRoundingTolerance);
 }
