@@ -40,6 +40,7 @@ project does.
 
 import argparse
 import gzip
+import math
 import os
 import resource
 import statistics
@@ -63,6 +64,9 @@ def parse_args():
                         help="OpenBLAS threads, when they should differ from --threads")
     parser.add_argument("--epochs", type=int, default=5, help="training epochs (default 5, >= 2)")
     parser.add_argument("--seed", type=int, default=42, help="random seed (default 42)")
+    parser.add_argument("--streams", choices=["cpp", "torch"], default="cpp",
+                        help="initial weights and batch orders: the C++ benchmark's own "
+                             "(cpp, the default) or PyTorch's generators (torch)")
     parser.add_argument("--keep-subnormals", action="store_true",
                         help="leave PyTorch's default (no flush-to-zero), for comparison")
     parser.add_argument("--data", default=FASHION_MNIST_DIR,
@@ -77,6 +81,154 @@ def parse_args():
     if args.epochs < 2:
         parser.error("--epochs must be at least 2 (the first epoch is not timed)")
     return args
+
+
+# --- The C++ library's random streams, reproduced ------------------------------------------
+# With --streams cpp (the default) this script starts from the very weights the C++
+# benchmark starts from and visits the very same batches, so the two programs compute the
+# same thing and their results differ only by float rounding: a test accuracy compared
+# between them is not decided by two different random draws. These functions copy what
+# common/batches.hpp and common/initializer.hpp do (with Debian's libstdc++), and
+# check_cpp_streams() checks the copy against numbers the C++ tests pin
+# (tests/batches.cpp, tests/initializer.cpp).
+
+MASK32 = 0xFFFFFFFF
+MASK64 = 0xFFFFFFFFFFFFFFFF
+
+
+class MT19937_64:
+    """std::mt19937_64, whose output for a given seed the C++ standard fixes. The twist of
+    its 312-word state is done with numpy in the three pieces its recurrence allows."""
+    N, M = 312, 156
+    A = 0xB5026F5AA96619E9
+    UPPER, LOWER = 0xFFFFFFFF80000000, 0x7FFFFFFF
+
+    def __init__(self, seed=None, state=None):
+        if state is None:
+            state = [seed & MASK64]
+            for i in range(1, self.N):
+                prev = state[-1]
+                state.append((6364136223846793005 * (prev ^ (prev >> 62)) + i) & MASK64)
+        self.x = numpy.array(state, dtype=numpy.uint64)
+        self.out = []
+        self.pos = 0
+
+    def _twist(self):
+        x, n, m = self.x, self.N, self.M
+        a = numpy.uint64(self.A)
+        one = numpy.uint64(1)
+
+        def step(i0, i1, nxt, far):
+            y = (x[i0:i1] & numpy.uint64(self.UPPER)) | (nxt & numpy.uint64(self.LOWER))
+            x[i0:i1] = far ^ (y >> one) ^ numpy.where(y & one, a, numpy.uint64(0))
+
+        step(0, n - m, x[1:n - m + 1].copy(), x[m:n].copy())
+        step(n - m, n - 1, x[n - m + 1:n].copy(), x[0:m - 1].copy())
+        step(n - 1, n, x[0:1].copy(), x[m - 1:m].copy())
+        y = x.copy()
+        y ^= (y >> numpy.uint64(29)) & numpy.uint64(0x5555555555555555)
+        y ^= (y << numpy.uint64(17)) & numpy.uint64(0x71D67FFFEDA60000)
+        y ^= (y << numpy.uint64(37)) & numpy.uint64(0xFFF7EEE000000000)
+        y ^= y >> numpy.uint64(43)
+        self.out = [int(v) for v in y]
+        self.pos = 0
+
+    def __call__(self):
+        if self.pos == len(self.out):
+            self._twist()
+        v = self.out[self.pos]
+        self.pos += 1
+        return v
+
+
+def seed_seq_state(values, n_words):
+    """std::seed_seq(values).generate() of n_words 32-bit words (the standard's algorithm)."""
+    s, n = len(values), n_words
+    b = [0x8B8B8B8B] * n
+    t = 11 if n >= 623 else 7 if n >= 68 else 5 if n >= 39 else 3 if n >= 7 else (n - 1) // 2
+    p = (n - t) // 2
+    q = p + t
+    m = max(s + 1, n)
+    T = lambda v: v ^ (v >> 27)
+    for k in range(m):
+        r1 = (1664525 * T(b[k % n] ^ b[(k + p) % n] ^ b[(k - 1) % n])) & MASK32
+        r2 = (r1 + (s if k == 0 else (k % n) + values[k - 1] if k <= s else k % n)) & MASK32
+        b[(k + p) % n] = (b[(k + p) % n] + r1) & MASK32
+        b[(k + q) % n] = (b[(k + q) % n] + r2) & MASK32
+        b[k % n] = r2
+    for k in range(m, m + n):
+        r3 = (1566083941 * T((b[k % n] + b[(k + p) % n] + b[(k - 1) % n]) & MASK32)) & MASK32
+        r4 = (r3 - (k % n)) & MASK32
+        b[(k + p) % n] ^= r3
+        b[(k + q) % n] ^= r4
+        b[k % n] = r4
+    return b
+
+
+def epoch_order(n, seed, epoch):
+    """nn::epoch_order (common/batches.hpp): Fisher-Yates on std::mt19937_64 seeded by
+    std::seed_seq{seed lo, seed hi, epoch lo, epoch hi}, rejection for a uniform index."""
+    words = seed_seq_state([seed & MASK32, (seed >> 32) & MASK32, epoch & MASK32,
+                            (epoch >> 32) & MASK32], 2 * MT19937_64.N)
+    rng = MT19937_64(state=[words[2 * i] | (words[2 * i + 1] << 32) for i in range(MT19937_64.N)])
+    order = list(range(n))
+    for i in range(n - 1, 0, -1):
+        rng_range = i + 1
+        limit = MASK64 - MASK64 % rng_range
+        r = rng()
+        while r >= limit:
+            r = rng()
+        j = r % rng_range
+        order[i], order[j] = order[j], order[i]
+    return order
+
+
+def he_normal(rng, n_out, n_in):
+    """W (n_out x n_in, float32) as nn::initialize(W, Initializer::he(), rng) draws it
+    (common/initializer.hpp): libstdc++'s std::normal_distribution<double>(0, sqrt(2 / n_in)),
+    which is Marsaglia's polar method, two numbers per accepted pair, filled column by
+    column."""
+    sd = math.sqrt(2.0 / n_in)
+    draws = []
+    count = n_out * n_in
+    saved = None  # the polar method's second number (a new distribution for every layer)
+    while len(draws) < count:
+        if saved is not None:
+            draws.append(saved * sd + 0.0)
+            saved = None
+            continue
+        while True:
+            x = 2.0 * (float(rng()) / 18446744073709551616.0) - 1.0
+            y = 2.0 * (float(rng()) / 18446744073709551616.0) - 1.0
+            r2 = x * x + y * y
+            if not (r2 > 1.0 or r2 == 0.0):
+                break
+        mult = math.sqrt(-2 * math.log(r2) / r2)
+        saved = x * mult
+        draws.append(y * mult * sd + 0.0)
+    return numpy.array(draws, dtype=numpy.float64).astype(numpy.float32).reshape(n_in, n_out).T
+
+
+# The same numbers as tests/batches.cpp and tests/initializer.cpp.
+CPP_STREAM_PINS = {
+    "order": [42188, 8110, 11870, 55156, 5854, 43967],  # epoch_order(60000, 42, 1)[:6]
+    "W1": [0.035607286, 0.0653478, -0.011979609, -0.0057691894],  # (0,0) (1,0) (0,1) last
+    "W2": [-0.009676774],  # (0,0), drawn right after W1
+}
+
+
+def check_cpp_streams():
+    order = epoch_order(60000, 42, 1)[:6]
+    rng = MT19937_64(42)
+    W1 = he_normal(rng, 256, 784)
+    W2 = he_normal(rng, 128, 256)
+    got_w1 = [W1[0, 0], W1[1, 0], W1[0, 1], W1[255, 783]]
+    same = (order == CPP_STREAM_PINS["order"] and
+            all(numpy.float32(a) == b for a, b in zip(CPP_STREAM_PINS["W1"], got_w1)) and
+            numpy.float32(CPP_STREAM_PINS["W2"][0]) == W2[0, 0])
+    if not same:
+        raise ValueError("this script's copy of the C++ random streams does not give the "
+                         "numbers the C++ tests pin; use --streams torch")
 
 
 def read_idx(path, dims):
@@ -152,7 +304,8 @@ def main():
     print(f"PyTorch {torch.__version__}: {torch.get_num_threads()} thread(s), "
           f"OMP_WAIT_POLICY={os.environ.get('OMP_WAIT_POLICY')}, "
           f"OPENBLAS_NUM_THREADS={os.environ.get('OPENBLAS_NUM_THREADS')}, "
-          f"flush subnormals {'no' if args.keep_subnormals else 'yes'}")
+          f"flush subnormals {'no' if args.keep_subnormals else 'yes'}, "
+          f"random streams {args.streams}")
 
     print(f"Loading Fashion-MNIST from {args.data}")
     train_x, train_y = load_split(args.data, "train")
@@ -163,9 +316,18 @@ def main():
         torch.nn.Linear(SIZES[0], SIZES[1]), torch.nn.ReLU(),
         torch.nn.Linear(SIZES[1], SIZES[2]), torch.nn.ReLU(),
         torch.nn.Linear(SIZES[2], SIZES[3]))
+    cpp_rng = MT19937_64(args.seed) if args.streams == "cpp" else None
+    if cpp_rng is not None:
+        check_cpp_streams()
     for layer in model:
         if isinstance(layer, torch.nn.Linear):  # He normal, bias 0 (nn::Initializer::he)
-            torch.nn.init.kaiming_normal_(layer.weight, mode="fan_in", nonlinearity="relu")
+            with torch.no_grad():
+                if cpp_rng is not None:
+                    layer.weight.copy_(torch.from_numpy(
+                        he_normal(cpp_rng, layer.out_features, layer.in_features)))
+                else:
+                    torch.nn.init.kaiming_normal_(layer.weight, mode="fan_in",
+                                                  nonlinearity="relu")
             torch.nn.init.zeros_(layer.bias)
     optimizer = torch.optim.SGD(model.parameters(), lr=LEARNING_RATE, momentum=MOMENTUM)
     loss_fn = torch.nn.CrossEntropyLoss()
@@ -175,8 +337,11 @@ def main():
           f"lr {LEARNING_RATE}, momentum {MOMENTUM}")
     epoch_seconds = []
     for epoch in range(1, args.epochs + 1):
+        if cpp_rng is not None:  # made before the clock starts: PyTorch does not pay for it
+            order = torch.tensor(epoch_order(n, args.seed, epoch), dtype=torch.int64)
         start = time.perf_counter()
-        order = torch.randperm(n, generator=shuffle_rng)
+        if cpp_rng is None:
+            order = torch.randperm(n, generator=shuffle_rng)
         loss_sum = torch.zeros(())
         for first in range(0, n, BATCH):
             idx = order[first:first + BATCH]
