@@ -25,11 +25,13 @@
 // Gradient accumulation: by default each backward overwrites dW and db with this batch's
 // gradient. set_gradient_keep(k) with k in (0, 1] makes it keep k times the old values:
 //   dW <- k dW + dZ X^T,   db <- k db + dZ 1
-// BLAS computes C <- A B + beta C in one call, so this costs no extra pass. k = 1 sums the
-// gradients of several batches (zero_gradients() starts again). k = mu turns dW into
-// momentum's velocity, v <- mu v + g, so that Sgd on it takes momentum's steps without a
-// velocity buffer of its own (optimizer.hpp; bench/README.md: ~9% of a Fashion-MNIST
-// epoch). Either way dW() is then no longer this batch's gradient alone.
+// The product adds itself onto dW (a BLAS product computes C <- A B + C as cheaply as
+// C <- A B); k < 1 first scales dW, one pass over it. k = 1 sums the gradients of several
+// batches, as PyTorch's backward does (zero_gradients() starts again), and lets
+// InPlaceMomentum (optimizer.hpp) keep momentum's velocity in dW: the fastest way to train
+// with momentum here (bench/README.md). k = mu turns dW into momentum's velocity,
+// v <- mu v + g, so that Sgd on it takes momentum's steps. Either way dW() is then no
+// longer this batch's gradient alone.
 //
 // The input is not copied: forward keeps a pointer to X, which must stay alive and
 // unchanged until backward. Passing a temporary (an Armadillo expression, a submatrix view)
@@ -171,7 +173,7 @@ class Dense {
   std::vector<Parameter<T>> parameters(const std::string& suffix = "") {
     if (dW_.n_rows != W.n_rows || dW_.n_cols != W.n_cols) dW_.zeros(W.n_rows, W.n_cols);
     if (db_.n_elem != b.n_elem) db_.zeros(b.n_elem);
-    return {{"W" + suffix, &W, &dW_, true}, {"b" + suffix, &b, &db_, false}};
+    return {{"W" + suffix, &W, &dW_, true, &keep_}, {"b" + suffix, &b, &db_, false, &keep_}};
   }
 
  private:
@@ -223,10 +225,11 @@ class Dense {
     [[maybe_unused]] const FlushSubnormals flush{};
     if (dW_.n_rows != W.n_rows || dW_.n_cols != W.n_cols) dW_.zeros(W.n_rows, W.n_cols);
     if (db_.n_elem != b.n_elem) db_.zeros(b.n_elem);
-    dW_ *= keep_;
-    dW_ += dZ_ * X.t();  // one gemm, beta = 1
+    if (keep_ != T(1)) dW_ *= keep_;  // keep 1 (pure accumulation) needs no pass at all
+    dW_ += dZ_ * X.t();               // one gemm, beta = 1
     T* db = db_.memptr();
-    for (arma::uword i = 0; i < db_.n_elem; ++i) db[i] *= keep_;
+    if (keep_ != T(1))
+      for (arma::uword i = 0; i < db_.n_elem; ++i) db[i] *= keep_;
     for (arma::uword j = 0; j < dZ_.n_cols; ++j) {
       const T* dz = dZ_.colptr(j);
       for (arma::uword i = 0; i < dZ_.n_rows; ++i) db[i] += dz[i];

@@ -102,8 +102,8 @@ class Network {
   // [end network_forward_backward]
 
   // Gradient accumulation in every layer (dense.hpp): backward computes
-  // dW <- keep dW + dW_batch. keep = mu with nn::Sgd is momentum SGD with the velocity kept
-  // in the gradient buffers; keep = 1 sums gradients over batches. 0 (the default) off.
+  // dW <- keep dW + dW_batch. keep = 1 sums gradients over batches (and is what
+  // InPlaceMomentum needs); keep = mu with nn::Sgd is momentum SGD. 0 (the default) is off.
   void set_gradient_keep(T keep) {
     for (Dense<T>& layer : layers_) layer.set_gradient_keep(keep);
   }

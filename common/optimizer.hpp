@@ -25,11 +25,11 @@
 // that only decays (the velocity of a weight whose gradient stays 0) would otherwise sink
 // into subnormal floats, where x86 arithmetic is up to 100 times slower.
 //
-// Momentum without its own velocity pass: Network::set_gradient_keep(mu) (dense.hpp) makes
-// backward compute dW <- mu dW + g in the gradient product itself, so the gradient buffer
-// IS the velocity, and Sgd on it takes exactly momentum's steps (without weight decay;
-// with it, Sgd adds lambda theta to the step, Momentum to v). bench/ uses it: ~9% of an
-// epoch.
+// Momentum in the gradient buffers: InPlaceMomentum(lr, mu) takes Momentum's steps but
+// keeps v in the layers' gradient buffers instead of a state of its own. The layers add
+// each new gradient onto their buffer (Network::set_gradient_keep(1), dense.hpp), and each
+// step leaves mu v there for the next one. That saves a pass over memory per step (the
+// buffer is read once, not the buffer and a velocity): bench/ trains this way.
 //
 // Optimizer<T> is the common base, so a chapter can compare optimisers through
 // std::unique_ptr<nn::Optimizer<T>>.
@@ -55,8 +55,10 @@ class Optimizer {
   // One update of every parameter in params, from the gradients they point at.
   void step(const std::vector<Parameter<T>>& params) {
     check_state(params);
+    check_gradient_keep(params);
     [[maybe_unused]] const FlushSubnormals flush{};
     ++steps_;
+    params_ = &params;
     for (std::size_t i = 0; i < params.size(); ++i) {
       const Parameter<T>& p = params[i];
       const T decay = p.is_weight ? T(weight_decay_) : T(0);
@@ -86,8 +88,14 @@ class Optimizer {
 
   // Updates theta[0..n) from g[0..n) for parameter number i; decay is lambda or 0.
   virtual void update(std::size_t i, T* theta, const T* g, arma::uword n, T decay) = 0;
+  // Throws when the layers' gradient keep does not suit this optimiser (InPlaceMomentum).
+  virtual void check_gradient_keep(const std::vector<Parameter<T>>&) const {}
   // How many state tensors (each the shape of the parameter) one parameter needs.
   virtual std::size_t state_per_parameter() const = 0;
+
+  // During step(): the gradient buffer of parameter i, writable (only InPlaceMomentum
+  // writes to it).
+  T* gradient_buffer(std::size_t i) { return (*params_)[i].gradient->memptr(); }
 
   // The k-th state tensor of parameter i (zeros at the first step).
   T* state(std::size_t i, std::size_t k) {
@@ -125,6 +133,7 @@ class Optimizer {
   }
 
   std::vector<arma::Mat<T>> state_;
+  const std::vector<Parameter<T>>* params_ = nullptr;  // the list step() is working on
 };
 
 // theta <- theta - lr (g + lambda theta)
@@ -170,6 +179,50 @@ class Momentum : public Optimizer<T> {
   }
   // [end momentum_update]
   std::size_t state_per_parameter() const override { return 1; }
+
+ private:
+  double momentum_;
+};
+
+// Momentum's steps with v kept in the gradient buffers (see the top of the file). After
+// the backward pass the buffer holds mu v + g (the layers accumulate: gradient keep 1), so
+//   v <- buffer + lambda theta,  theta <- theta - lr v,  buffer <- mu v
+// Before the first step the buffers must hold 0 (as Network::parameters() leaves them, or
+// call Network::zero_gradients()); the same after reset().
+template <typename T>
+class InPlaceMomentum : public Optimizer<T> {
+ public:
+  explicit InPlaceMomentum(double learning_rate, double momentum = 0.9,
+                           double weight_decay = 0.0)
+      : Optimizer<T>(learning_rate, weight_decay), momentum_(momentum) {
+    if (!(momentum >= 0.0 && momentum < 1.0))
+      throw std::invalid_argument("InPlaceMomentum: the momentum must be in [0, 1)");
+  }
+  std::string name() const override { return "momentum (in place)"; }
+  double momentum() const { return momentum_; }
+
+ protected:
+  void update(std::size_t i, T* theta, const T*, arma::uword n, T decay) override {
+    const T lr = T(this->learning_rate_), mu = T(momentum_);
+    T* buffer = this->gradient_buffer(i);  // mu v + g: the backward added g onto mu v
+    for (arma::uword k = 0; k < n; ++k) {
+      const T vk = buffer[k] + decay * theta[k];
+      theta[k] -= lr * vk;
+      buffer[k] = mu * vk;  // what the next backward adds its gradient onto
+    }
+  }
+  std::size_t state_per_parameter() const override { return 0; }
+
+  // Without accumulation the next backward would overwrite mu v, and these would be plain
+  // SGD's steps: refuse that instead of training differently without a word.
+  void check_gradient_keep(const std::vector<Parameter<T>>& params) const override {
+    for (const Parameter<T>& p : params)
+      if (p.gradient_keep == nullptr || *p.gradient_keep != T(1))
+        throw std::logic_error(
+            "InPlaceMomentum: the layers must add each gradient onto the last one; call "
+            "net.set_gradient_keep(1) before training (parameter " +
+            p.name + ")");
+  }
 
  private:
   double momentum_;

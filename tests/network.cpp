@@ -238,15 +238,19 @@ TEST_CASE("a training step allocates nothing once the batch size is stable", "[n
   nn::Network<float> net({50, 40, 30, 10}, Activation::relu);
   net.initialize(nn::Initializer::he(), rng);
   const std::vector<nn::Parameter<float>> params = net.parameters();
-  // Momentum, or the same steps with the velocity in the gradient buffers (gradient keep).
-  const bool keep = GENERATE(false, true);
-  CAPTURE(keep);
+  // Momentum, or the same steps with the velocity in the gradient buffers (gradient keep mu),
+  // and with the velocity in the accumulated gradient buffers (in place).
+  const int way = GENERATE(0, 1, 2);
+  CAPTURE(way);
   std::unique_ptr<nn::Optimizer<float>> optimizer;
-  if (keep) {
+  if (way == 0) {
+    optimizer = std::make_unique<nn::Momentum<float>>(0.01, 0.9);
+  } else if (way == 1) {
     net.set_gradient_keep(0.9f);
     optimizer = std::make_unique<nn::Sgd<float>>(0.01);
   } else {
-    optimizer = std::make_unique<nn::Momentum<float>>(0.01, 0.9);
+    net.set_gradient_keep(1.0f);
+    optimizer = std::make_unique<nn::InPlaceMomentum<float>>(0.01, 0.9);
   }
   const arma::fmat X(50, 32, arma::fill::randu);
   const arma::uvec y = arma::randi<arma::uvec>(32, arma::distr_param(0, 9));
@@ -298,6 +302,39 @@ TEST_CASE("with gradient keep mu, plain SGD takes momentum's steps", "[network]"
           kRoundingTolerance * arma::abs(*p_momentum[i].value).max());
   }
   CHECK(arma::abs(with_keep.layer(0).W - W1_start).max() > 1e-3);  // it did train
+}
+
+TEST_CASE("in-place momentum on accumulated gradients trains as Momentum does", "[network]") {
+  std::mt19937_64 rng(10);
+  nn::Network<double> with_momentum({6, 5, 3}, Activation::relu);
+  with_momentum.initialize(nn::Initializer::he(), rng);
+  const arma::mat W1_start = with_momentum.layer(0).W;
+  nn::Network<double> in_place_net = with_momentum;
+  in_place_net.set_gradient_keep(1.0);
+  const std::vector<nn::Parameter<double>> p_momentum = with_momentum.parameters();
+  const std::vector<nn::Parameter<double>> p_in_place = in_place_net.parameters();
+  nn::Momentum<double> momentum(0.1, 0.9, 0.01);
+  nn::InPlaceMomentum<double> in_place(0.1, 0.9, 0.01);
+  arma::mat dZ;
+  for (int step = 0; step < 20; ++step) {
+    const arma::mat X = random_matrix(6, 8, 1.0, rng);
+    const arma::uvec y = arma::randi<arma::uvec>(8, arma::distr_param(0, 2));
+    nn::softmax_cross_entropy(with_momentum.forward(X), y, dZ);
+    with_momentum.backward(dZ);
+    momentum.step(p_momentum);
+    nn::softmax_cross_entropy(in_place_net.forward(X), y, dZ);
+    in_place_net.backward(dZ);
+    in_place.step(p_in_place);
+  }
+  for (std::size_t i = 0; i < p_in_place.size(); ++i) {
+    CAPTURE(p_in_place[i].name);
+    CHECK(arma::abs(*p_in_place[i].value - *p_momentum[i].value).max() <
+          kRoundingTolerance * arma::abs(*p_momentum[i].value).max());
+  }
+  CHECK(arma::abs(in_place_net.layer(0).W - W1_start).max() > 1e-3);  // it did train
+  // A network that does not accumulate is refused rather than trained with plain SGD.
+  nn::InPlaceMomentum<double> refused(0.1);
+  CHECK_THROWS_AS(refused.step(p_momentum), std::logic_error);
 }
 
 TEST_CASE("with gradient keep 1, backward sums the gradients of batches", "[network]") {
