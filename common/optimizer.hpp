@@ -7,6 +7,7 @@
 //
 //   Sgd(lr)                          theta <- theta - lr g
 //   Momentum(lr, mu = 0.9)           v <- mu v + g,  theta <- theta - lr v    (v starts at 0)
+//   InPlaceMomentum(lr, mu = 0.9)    the same steps, v kept in the gradient buffers (below)
 //   Adam(lr = 1e-3, beta1 = 0.9, beta2 = 0.999, epsilon = 1e-8)     (Kingma & Ba, 2015)
 //                                    m <- beta1 m + (1 - beta1) g
 //                                    v <- beta2 v + (1 - beta2) g^2
