@@ -327,10 +327,24 @@ TEST_CASE("gather_batch copies the chosen images into a float matrix, scaled to 
 }
 
 TEST_CASE("every byte value converts to exactly k / 255", "[idx]") {
-  const std::array<float, 256>& unit = nn::detail::byte_to_unit<float>();
-  for (int k = 0; k < 256; ++k) REQUIRE(unit[k] == static_cast<float>(k) / 255.0f);
-  CHECK(unit[0] == 0.0f);
-  CHECK(unit[255] == 1.0f);
+  // One image holding every byte value once (plus 0 again), gathered in float and double.
+  nn::Images im;
+  im.rows = 16;
+  im.cols = 16;
+  im.pixels.set_size(256, 2);
+  for (int k = 0; k < 256; ++k) im.pixels(k, 1) = static_cast<unsigned char>(k);
+  im.pixels.col(0).zeros();
+  arma::fmat X;
+  arma::mat Xd;
+  nn::gather_batch(im, arma::uvec{1}, X);
+  nn::gather_batch(im, arma::uvec{1}, Xd);
+  for (int k = 0; k < 256; ++k) {
+    CAPTURE(k);
+    REQUIRE(X(k, 0) == static_cast<float>(k) / 255.0f);
+    REQUIRE(Xd(k, 0) == static_cast<double>(k) / 255.0);
+  }
+  CHECK(X(0, 0) == 0.0f);
+  CHECK(X(255, 0) == 1.0f);
 }
 
 // ---------------------------------------------------------------------------------------
