@@ -269,72 +269,52 @@ TEST_CASE("a training step allocates nothing once the batch size is stable", "[n
   }
 }
 
-TEST_CASE("with gradient keep mu, plain SGD takes momentum's steps", "[network]") {
-  // Momentum: v <- mu v + g, theta <- theta - lr v. With set_gradient_keep(mu) the backward
-  // pass computes dW <- mu dW + g itself, and Sgd's theta <- theta - lr dW is the rest. The
-  // two differ only in where the additions are rounded.
+TEST_CASE("momentum with its velocity in the gradient buffers takes Momentum's steps",
+          "[network]") {
+  // Two routes to momentum's v <- mu v + g, theta <- theta - lr v without a velocity of the
+  // optimiser's own: gradient keep mu with plain Sgd (backward computes dW <- mu dW + g),
+  // and gradient keep 1 with InPlaceMomentum (backward adds g; the step leaves mu v
+  // behind, and handles weight decay as Momentum does). Each is trained beside
+  // nn::Momentum on the same batches; they differ only in where additions are rounded.
   constexpr double kLearningRate = 0.1, kMu = 0.9;
+  const bool in_place = GENERATE(false, true);
+  CAPTURE(in_place);
+  const double lambda = in_place ? 0.01 : 0.0;
   std::mt19937_64 rng(8);
-  nn::Network<double> with_momentum({6, 5, 3}, Activation::tanh);
-  with_momentum.initialize(nn::Initializer::xavier(), rng);
-  const arma::mat W1_start = with_momentum.layer(0).W;
-  nn::Network<double> with_keep = with_momentum;
-  with_keep.set_gradient_keep(kMu);
-  const std::vector<nn::Parameter<double>> p_momentum = with_momentum.parameters();
-  const std::vector<nn::Parameter<double>> p_keep = with_keep.parameters();
-  nn::Momentum<double> momentum(kLearningRate, kMu);
-  nn::Sgd<double> sgd(kLearningRate);
+  nn::Network<double> reference({6, 5, 3}, Activation::relu);
+  reference.initialize(nn::Initializer::he(), rng);
+  const arma::mat W1_start = reference.layer(0).W;
+  nn::Network<double> net = reference;
+  net.set_gradient_keep(in_place ? 1.0 : kMu);
+  std::unique_ptr<nn::Optimizer<double>> optimizer;
+  if (in_place)
+    optimizer = std::make_unique<nn::InPlaceMomentum<double>>(kLearningRate, kMu, lambda);
+  else
+    optimizer = std::make_unique<nn::Sgd<double>>(kLearningRate);
+  nn::Momentum<double> momentum(kLearningRate, kMu, lambda);
+  const std::vector<nn::Parameter<double>> p_reference = reference.parameters();
+  const std::vector<nn::Parameter<double>> p_net = net.parameters();
   arma::mat dZ;
   for (int step = 0; step < 20; ++step) {
     const arma::mat X = random_matrix(6, 8, 1.0, rng);
     const arma::uvec y = arma::randi<arma::uvec>(8, arma::distr_param(0, 2));
-    nn::softmax_cross_entropy(with_momentum.forward(X), y, dZ);
-    with_momentum.backward(dZ);
-    momentum.step(p_momentum);
-    nn::softmax_cross_entropy(with_keep.forward(X), y, dZ);
-    with_keep.backward(dZ);
-    sgd.step(p_keep);
+    nn::softmax_cross_entropy(reference.forward(X), y, dZ);
+    reference.backward(dZ);
+    momentum.step(p_reference);
+    nn::softmax_cross_entropy(net.forward(X), y, dZ);
+    net.backward(dZ);
+    optimizer->step(p_net);
   }
-  for (std::size_t i = 0; i < p_keep.size(); ++i) {
-    CAPTURE(p_keep[i].name);
-    // The parameters moved (by far more than the tolerance) and moved alike.
-    CHECK(arma::abs(*p_keep[i].value - *p_momentum[i].value).max() <
-          kRoundingTolerance * arma::abs(*p_momentum[i].value).max());
+  for (std::size_t i = 0; i < p_net.size(); ++i) {
+    CAPTURE(p_net[i].name);
+    CHECK(arma::abs(*p_net[i].value - *p_reference[i].value).max() <
+          kRoundingTolerance * arma::abs(*p_reference[i].value).max());
   }
-  CHECK(arma::abs(with_keep.layer(0).W - W1_start).max() > 1e-3);  // it did train
-}
-
-TEST_CASE("in-place momentum on accumulated gradients trains as Momentum does", "[network]") {
-  std::mt19937_64 rng(10);
-  nn::Network<double> with_momentum({6, 5, 3}, Activation::relu);
-  with_momentum.initialize(nn::Initializer::he(), rng);
-  const arma::mat W1_start = with_momentum.layer(0).W;
-  nn::Network<double> in_place_net = with_momentum;
-  in_place_net.set_gradient_keep(1.0);
-  const std::vector<nn::Parameter<double>> p_momentum = with_momentum.parameters();
-  const std::vector<nn::Parameter<double>> p_in_place = in_place_net.parameters();
-  nn::Momentum<double> momentum(0.1, 0.9, 0.01);
-  nn::InPlaceMomentum<double> in_place(0.1, 0.9, 0.01);
-  arma::mat dZ;
-  for (int step = 0; step < 20; ++step) {
-    const arma::mat X = random_matrix(6, 8, 1.0, rng);
-    const arma::uvec y = arma::randi<arma::uvec>(8, arma::distr_param(0, 2));
-    nn::softmax_cross_entropy(with_momentum.forward(X), y, dZ);
-    with_momentum.backward(dZ);
-    momentum.step(p_momentum);
-    nn::softmax_cross_entropy(in_place_net.forward(X), y, dZ);
-    in_place_net.backward(dZ);
-    in_place.step(p_in_place);
-  }
-  for (std::size_t i = 0; i < p_in_place.size(); ++i) {
-    CAPTURE(p_in_place[i].name);
-    CHECK(arma::abs(*p_in_place[i].value - *p_momentum[i].value).max() <
-          kRoundingTolerance * arma::abs(*p_momentum[i].value).max());
-  }
-  CHECK(arma::abs(in_place_net.layer(0).W - W1_start).max() > 1e-3);  // it did train
-  // A network that does not accumulate is refused rather than trained with plain SGD.
-  nn::InPlaceMomentum<double> refused(0.1);
-  CHECK_THROWS_AS(refused.step(p_momentum), std::logic_error);
+  CHECK(arma::abs(net.layer(0).W - W1_start).max() > 1e-3);  // it did train
+  // InPlaceMomentum refuses a network that does not accumulate, rather than silently
+  // taking plain SGD's steps.
+  nn::InPlaceMomentum<double> refused(kLearningRate);
+  CHECK_THROWS_AS(refused.step(p_reference), std::logic_error);
 }
 
 TEST_CASE("with gradient keep 1, backward sums the gradients of batches", "[network]") {
