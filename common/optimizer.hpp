@@ -65,6 +65,7 @@ class Optimizer {
       const T decay = p.is_weight ? T(weight_decay_) : T(0);
       update(i, p.value->memptr(), p.gradient->memptr(), p.value->n_elem, decay);
     }
+    params_ = nullptr;  // the caller's list may be gone after this step
   }
 
   virtual std::string name() const = 0;  // "SGD", "momentum", "Adam"
