@@ -28,7 +28,7 @@ const CLI::Validator FinitePositive = finite_at_least(0.0, true, "a finite numbe
 const CLI::Validator FiniteNonNegative = finite_at_least(0.0, false, "a finite number >= 0");
 
 std::string default_out_dir(const std::string& chapter) {
-  return std::string(NN_SOURCE_DIR) + "/plots/" + chapter;
+  return std::string(NN_OUTPUT_DIR) + "/" + chapter;
 }
 
 CommandLine::CommandLine(std::string chapter, const std::string& summary)

@@ -1,6 +1,7 @@
 // cli.hpp: the command line every chapter shares, built on CLI11.
 //
-//   --out DIR   where figures go (default: plots/NN_name/ in the source tree)
+//   --out DIR   where figures go (default: build/<preset>/output/NN_name/; the reference
+//               figures in plots/NN_name/ are never the default)
 //   --seed N    the random seed (default 42): same seed, same numbers
 //   --help      what the chapter does and every flag it takes
 //
@@ -44,7 +45,7 @@ class CommandLine {
 extern const CLI::Validator FinitePositive;     // a finite number > 0 (learning rates)
 extern const CLI::Validator FiniteNonNegative;  // a finite number >= 0 (L2 strength, noise)
 
-// The default figure folder of a chapter: <source tree>/plots/<chapter>.
+// The default figure folder of a chapter: <build tree>/output/<chapter>.
 std::string default_out_dir(const std::string& chapter);
 
 }  // namespace nn
