@@ -5,7 +5,7 @@
 //     z = w1 x1 + w2 x2 + w3 x3 + b      y = g(z)
 //
 // Run:   ./tutorial 01        or   build/chapters/01_neuron [--inputs 0.5,-1,2] [--help]
-// Draws (into plots/01_neuron/):
+// Draws (into build/release/output/01_neuron/, or --out DIR):
 //   neuron.png           the neuron as a diagram, with this run's numbers on it
 //   activations.png      step, sigmoid, tanh and ReLU, and their derivatives
 //   neuron_2d.png        a 2-input neuron's output over the plane, with its line w.x + b = 0

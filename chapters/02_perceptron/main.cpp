@@ -9,7 +9,7 @@
 //
 // Run:   ./tutorial 02        or   build/release/chapters/02_perceptron [--epochs 20]
 //                                  [--learning-rate 0.1] [--seed 42] [--help]
-// Draws (into plots/02_perceptron/):
+// Draws (into build/release/output/02_perceptron/, or --out DIR):
 //   and_epochs.png     the AND perceptron's line after each epoch, over the four points
 //   errors.png         errors per epoch for AND, OR and XOR
 //   gates.png          the final line for each gate; for XOR at least one point is wrong

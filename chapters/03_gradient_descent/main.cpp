@@ -11,7 +11,7 @@
 // Run:   ./tutorial 03        or   build/release/chapters/03_gradient_descent
 //                                  [--learning-rate 1] [--epochs 150] [--loss bce|mse]
 //                                  [--seed 42] [--help]
-// Draws (into plots/03_gradient_descent/):
+// Draws (into build/release/output/03_gradient_descent/, or --out DIR):
 //   loss_surface.png    the loss over (w1, w2) with the path gradient descent took, for
 //                       cross-entropy and for squared error, from the same start
 //   learning_rates.png  the loss per epoch for a rate too small, a good one, one too large

@@ -7,7 +7,7 @@
 // Two such layers, with weights chosen by hand, compute XOR, which no single neuron can.
 //
 // Run:   ./tutorial 04     or   build/release/chapters/04_layers [--scale 0.1] [--help]
-// Draws (into plots/04_layers/):
+// Draws (into build/release/output/04_layers/, or --out DIR):
 //   architecture.png      the 2-2-1 network as a diagram, drawn from its sizes and weights
 //   hidden_space.png      the four XOR points in input space and in hidden space
 //   decision_region.png   where the hand-built network answers 1, over the plane

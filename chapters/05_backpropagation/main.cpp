@@ -13,7 +13,7 @@
 // Run:   ./tutorial 05        or   build/release/chapters/05_backpropagation [--help]
 //        [--epochs 2000] [--learning-rate 1] [--hidden 4] [--hidden-activation tanh]
 //        [--survey-seeds 50] [--seed 42] [--out DIR]
-// Draws (into plots/05_backpropagation/):
+// Draws (into build/release/output/05_backpropagation/, or --out DIR):
 //   loss.png             the loss, epoch by epoch (log scale)
 //   boundary.png         the network's output over the plane at four moments of training
 //   hidden_units.png     what each hidden neuron computes, with its line w.x + b = 0

@@ -12,7 +12,7 @@
 // Run:   ./tutorial 06        or   build/release/chapters/06_mlp [--help]
 //        [--epochs 500] [--learning-rate 0.5] [--hidden 100] [--batch-size 30]
 //        [--seed 42] [--out DIR]
-// Draws (into plots/06_mlp/):
+// Draws (into build/release/output/06_mlp/, or --out DIR):
 //   regions.png          the class each model predicts over the plane, with the 300 points:
 //                        the linear classifier (left) and the MLP (right)
 //   curves.png           loss and training accuracy per epoch, both models

@@ -14,7 +14,7 @@
 // Run:   ./tutorial 07        or   build/release/chapters/07_training [--help]
 //        [--depth 8] [--width 64] [--epochs 40] [--batch-size 30] [--learning-rate 0.005]
 //        [--momentum 0.9] [--adam-learning-rate 0.002] [--seed 42] [--out DIR]
-// Draws (into plots/07_training/):
+// Draws (into build/release/output/07_training/, or --out DIR):
 //   layer_stats.png      the spread (standard deviation) of each hidden layer's activations
 //                        and weight gradients for four initialisers, tanh and ReLU networks
 //   tanh_histograms.png  how the tanh activations of a few layers are distributed when the

@@ -16,7 +16,7 @@
 //
 // Run:   ./tutorial 08        or   build/release/chapters/08_generalization [--help]
 //        [--epochs 800] [--lambda 0.01] [--patience 50] [--learning-rate 0.005] [--seed 42]
-// Draws (into plots/08_generalization/):
+// Draws (into build/release/output/08_generalization/, or --out DIR):
 //   loss_curves.png   training and validation loss per epoch, without and with L2; the
 //                     early-stopping epochs are marked on the first
 //   boundaries.png    the decision regions of the overfit, the early-stopped and the L2
