@@ -26,7 +26,9 @@ class CommandLine {
 
   // Parses argv. Returns an exit code when the program should stop now (0 after --help,
   // 2 after a bad flag, with the message printed), or nothing when it should go on.
-  // On success the output folder exists.
+  // On success the standard output is open (and checked at exit: a failed write makes the
+  // exit code 1), the output folder exists, is writable, and is locked against a second
+  // run writing into it at the same time (which then stops with exit code 2).
   std::optional<int> parse(int argc, const char* const* argv);
 
   const std::string& out_dir() const { return out_dir_; }
@@ -38,12 +40,20 @@ class CommandLine {
   CLI::App app_;
   std::string out_dir_;
   unsigned seed_ = 42;
+  int out_lock_ = -1;  // the output folder, locked (flock) while this program runs
 };
 
 // Validators for a chapter's own numeric flags: CLI11 would accept "inf" and "nan" as
 // numbers, and a learning rate of either can only produce garbage.
 extern const CLI::Validator FinitePositive;     // a finite number > 0 (learning rates)
 extern const CLI::Validator FiniteNonNegative;  // a finite number >= 0 (L2 strength, noise)
+
+// A decimal number from -bound to bound (no inf, nan or hexadecimal): for a value that
+// enters a computation directly, such as chapter 01's inputs, weights and bias.
+CLI::Validator FiniteWithin(double bound);
+
+// text as a finite decimal number, or nothing ("inf", "nan", "0x10", "1e999", "2x").
+std::optional<double> decimal_number(const std::string& text);
 
 // The default figure folder of a chapter: <build tree>/output/<chapter>.
 std::string default_out_dir(const std::string& chapter);

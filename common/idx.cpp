@@ -1,5 +1,6 @@
 #include "common/idx.hpp"
 
+#include <unistd.h>
 #include <zlib.h>
 
 #if defined(__linux__)
@@ -15,6 +16,8 @@
 #include <filesystem>
 #include <optional>
 #include <utility>
+
+#include "common/input_file.hpp"
 
 namespace nn {
 
@@ -68,8 +71,17 @@ class MemorySource : public ByteSource {
 class GzFileSource : public ByteSource {
  public:
   explicit GzFileSource(const std::string& path) : ByteSource(path), path_(path) {
+    // Only a regular file: a FIFO would make gzopen wait forever, a folder or a device
+    // gives errors that say nothing of what the path is.
+    int fd = -1;
+    try {
+      fd = open_regular_file(path).release();
+    } catch (const FileError& e) {
+      throw error(e.what());
+    }
     errno = 0;
-    file_ = gzopen(path.c_str(), "rb");
+    file_ = gzdopen(fd, "rb");  // closes fd on gzclose_r
+    if (file_ == nullptr) ::close(fd);
     if (file_ == nullptr)
       throw error(std::string("cannot open: ") +
                   (errno != 0 ? std::strerror(errno) : "out of memory"));

@@ -1,17 +1,19 @@
 // plot.cpp: turns a Figure into CSV text and a gnuplot script, and renders it.
 #include "common/plot.hpp"
 
-#include <gnuplot-iostream.h>  // after <armadillo>, which plot.hpp includes
+#include <sys/wait.h>
 
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <iostream>
 #include <sstream>
 #include <stdexcept>
 
 #include "common/atomic_write.hpp"
+#include "common/input_file.hpp"
 
 namespace nn {
 
@@ -428,6 +430,27 @@ static std::string gnuplot_program() {
   return env && *env ? env : "gnuplot";
 }
 
+// What is wrong with the PNG file at path, or "" when it is complete: it starts with the
+// PNG signature and ends with the IEND chunk (length 0, "IEND", its CRC), which a writer
+// puts last, so a file cut short by a full disk or a crash lacks it.
+std::string png_problem(const std::string& path) {
+  static const unsigned char kSignature[8] = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1A, '\n'};
+  static const unsigned char kIend[12] = {0,   0,   0,    0,    'I',  'E',
+                                          'N', 'D', 0xAE, 0x42, 0x60, 0x82};
+  std::string bytes;
+  try {
+    bytes = read_regular_file(path, std::uintmax_t{1} << 30);
+  } catch (const FileError& e) {
+    return e.what();
+  }
+  if (bytes.size() < sizeof kSignature + sizeof kIend ||
+      std::memcmp(bytes.data(), kSignature, sizeof kSignature) != 0)
+    return "no PNG signature, " + std::to_string(bytes.size()) + " bytes";
+  if (std::memcmp(bytes.data() + bytes.size() - sizeof kIend, kIend, sizeof kIend) != 0)
+    return "no IEND chunk at its end: truncated";
+  return "";
+}
+
 bool gnuplot_available() {
   const std::string program = gnuplot_program();
   auto executable = [](const fs::path& p) {
@@ -465,19 +488,28 @@ void Figure::save(const std::string& dir) const {
   // If gnuplot exits early, writing to its pipe must fail with an error, not kill us.
   std::signal(SIGPIPE, SIG_IGN);
   const std::string png = base.string() + ".png";
-  const std::string part = png + ".part";
-  fs::remove(part, ec);
-  {
-    Gnuplot gp(gnuplot_program());
-    gp << "nn_output = " << quoted(part) << "\n" << script() << std::flush;
-  }  // the destructor closes the pipe and waits for gnuplot to finish
-  if (!fs::exists(part, ec) || fs::file_size(part, ec) == 0) {
-    fs::remove(part, ec);
-    throw std::runtime_error("gnuplot could not render " + png + " (its message is above); " +
-                             base.string() + ".gp has the script");
-  }
-  fs::rename(part, png, ec);
-  if (ec) throw std::runtime_error("cannot write " + png + ": " + ec.message());
+  TempFile part(png);  // gnuplot writes into our own fresh, unique file
+  const std::string program = gnuplot_program();
+  std::FILE* pipe = ::popen(program.c_str(), "w");
+  if (pipe == nullptr)
+    throw std::runtime_error("cannot start " + program + " to render " + png);
+  const std::string text = "nn_output = " + quoted(part.path()) + "\n" + script();
+  const bool sent =
+      std::fwrite(text.data(), 1, text.size(), pipe) == text.size() && std::fflush(pipe) == 0;
+  const int status = ::pclose(pipe);  // waits for gnuplot to finish
+  const bool exited_0 = status != -1 && WIFEXITED(status) && WEXITSTATUS(status) == 0;
+  if (!sent || !exited_0)
+    throw std::runtime_error(
+        "gnuplot could not render " + png + " (" +
+        (status != -1 && WIFEXITED(status)
+             ? "it exited with status " + std::to_string(WEXITSTATUS(status))
+             : std::string("it did not exit normally")) +
+        "; its message is above); " + base.string() + ".gp has the script");
+  const std::string problem = png_problem(part.path());
+  if (!problem.empty())
+    throw std::runtime_error("gnuplot left an incomplete " + png + " (" + problem +
+                             "); is the disk full? " + base.string() + ".gp has the script");
+  part.commit();
 }
 
 }  // namespace nn

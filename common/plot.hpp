@@ -5,8 +5,9 @@
 //             panel,series,x,y,value   (value: a class, a grid value or a contour level)
 //   NAME.gp   the gnuplot script, data included, so `gnuplot NAME.gp` redraws NAME.png
 //   NAME.png  the picture (pngcairo), rendered only when gnuplot is on the machine
-// Every file is written to a temporary name and renamed when complete, so a failed run
-// leaves no half-written figure behind.
+// Every file is written to a unique temporary name and renamed when complete (see
+// atomic_write.hpp), the PNG only when gnuplot exited with status 0 and the image is whole,
+// so a failed run leaves no half-written figure behind, and save() throws saying why.
 //
 //   nn::Figure fig("activations");
 //   fig.title("Activation functions").xlabel("z").ylabel("g(z)");
@@ -127,5 +128,10 @@ class Figure : public Plot {
 // Whether figures are rendered: gnuplot found on PATH (NN_GNUPLOT overrides the program,
 // which the tests use to pretend gnuplot is missing).
 bool gnuplot_available();
+
+// What is wrong with the PNG file at path ("" when it is complete: PNG signature first,
+// IEND chunk last). Figure::save renames a rendered PNG into place only when gnuplot exited
+// with status 0 and this is "".
+std::string png_problem(const std::string& path);
 
 }  // namespace nn

@@ -1,10 +1,16 @@
 #!/usr/bin/env bash
-# fuzz/run.sh [SECONDS]: fuzz the IDX reader (common/idx.cpp) for SECONDS (default 60).
+# fuzz/run.sh [SECONDS] [TARGET...]: fuzz each TARGET for SECONDS (default 60 s; default
+# targets: all four, one after the other).
 #
-# Builds the libFuzzer target fuzz/idx_fuzzer.cpp with clang++ and AddressSanitizer +
-# UndefinedBehaviorSanitizer into build/fuzz/, writes the seed corpus with
-# fuzz/make_corpus.cpp, then runs the fuzzer. Exits 0 when nothing was found, non-zero
-# (with the crashing input saved in build/fuzz/findings/) when something was.
+#   idx      the IDX reader (common/idx.cpp)                     fuzz/idx_fuzzer.cpp
+#   model    the model-file reader, past its checksum            fuzz/model_fuzzer.cpp
+#   pgm      the PGM reader (common/pgm.cpp)                     fuzz/pgm_fuzzer.cpp
+#   predict  a model and an image, classified (common/classify)  fuzz/predict_fuzzer.cpp
+#
+# Builds each libFuzzer target with clang++ and AddressSanitizer + UndefinedBehaviorSanitizer
+# into build/fuzz/, writes its seed corpus (fuzz/make_corpus.cpp for idx,
+# fuzz/make_seeds.cpp for the others), then runs it with one job. Exits 0 when nothing was
+# found, non-zero (with the input saved in build/fuzz/findings/) when something was.
 # Works from any folder. Needs: clang, libclang-rt-14-dev, libarmadillo-dev, zlib1g-dev.
 set -euo pipefail
 
@@ -13,47 +19,72 @@ die() { printf 'fuzz/run.sh: error: %s\n' "$*" >&2; exit 1; }
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 DURATION=${1:-60}
 [[ $DURATION =~ ^[1-9][0-9]*$ ]] || die "SECONDS must be a whole number > 0, not '$DURATION'"
+shift || true
+TARGETS=("$@")
+[ ${#TARGETS[@]} -gt 0 ] || TARGETS=(idx model pgm predict)
+for t in "${TARGETS[@]}"; do
+  case $t in idx | model | pgm | predict) ;; *) die "unknown target '$t' (idx, model, pgm or predict)" ;; esac
+done
 
 CXX=${FUZZ_CXX:-clang++}
 command -v "$CXX" >/dev/null ||
   die "$CXX not found: libFuzzer comes with clang (apt-get install clang libclang-rt-14-dev)"
 
 OUT=$ROOT/build/fuzz
-mkdir -p "$OUT/corpus" "$OUT/seeds" "$OUT/findings"
+mkdir -p "$OUT/findings"
 
 # The same warnings as the rest of the project, as errors: this code is built only here.
 WARNINGS=(-Wall -Wextra -Wpedantic -Wshadow -Werror)
+# The library code each target needs (no chapter, no gnuplot).
+LIBRARY=("$ROOT/common/idx.cpp" "$ROOT/common/input_file.cpp" "$ROOT/common/model_file.cpp"
+         "$ROOT/common/pgm.cpp" "$ROOT/common/classify.cpp")
 
-echo "== building the fuzz target ($CXX, ASan + UBSan + libFuzzer) into $OUT"
-"$CXX" -std=c++20 -O1 -g "${WARNINGS[@]}" -I"$ROOT" \
-  -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
-  -fno-omit-frame-pointer \
-  "$ROOT/fuzz/idx_fuzzer.cpp" "$ROOT/common/idx.cpp" -o "$OUT/idx_fuzzer" \
-  -larmadillo -lz ||
-  die "building the fuzz target failed (see above). If the linker cannot find" \
-      "libclang_rt.fuzzer, install libclang-rt-14-dev."
+for target in "${TARGETS[@]}"; do
+  echo "== building the $target fuzz target ($CXX, ASan + UBSan + libFuzzer) into $OUT"
+  "$CXX" -std=c++20 -O1 -g "${WARNINGS[@]}" -I"$ROOT" \
+    -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
+    -fno-omit-frame-pointer \
+    "$ROOT/fuzz/${target}_fuzzer.cpp" "${LIBRARY[@]}" -o "$OUT/${target}_fuzzer" \
+    -larmadillo -lz ||
+    die "building the $target fuzz target failed (see above). If the linker cannot find" \
+        "libclang_rt.fuzzer, install libclang-rt-14-dev."
 
-"$CXX" -std=c++20 -O1 "${WARNINGS[@]}" "$ROOT/fuzz/make_corpus.cpp" -o "$OUT/make_corpus" ||
-  die "building the corpus maker failed (see above)"
-rm -f "$OUT/seeds"/*
-"$OUT/make_corpus" "$OUT/seeds"
+  # build/fuzz/corpus-TARGET keeps what earlier runs found interesting (libFuzzer adds new
+  # inputs to the first folder); build/fuzz/seeds-TARGET is rewritten each time.
+  seeds=$OUT/seeds-$target
+  mkdir -p "$OUT/corpus-$target" "$seeds"
+  rm -f "$seeds"/*
+  extra=()
+  if [ "$target" = idx ]; then
+    "$CXX" -std=c++20 -O1 "${WARNINGS[@]}" "$ROOT/fuzz/make_corpus.cpp" -o "$OUT/make_corpus" ||
+      die "building the corpus maker failed (see above)"
+    "$OUT/make_corpus" "$seeds"
+    extra=(-dict="$ROOT/fuzz/idx.dict" -max_len=4096)
+  else
+    if [ ! -x "$OUT/make_seeds" ] || [ "$ROOT/fuzz/make_seeds.cpp" -nt "$OUT/make_seeds" ]; then
+      "$CXX" -std=c++20 -O1 "${WARNINGS[@]}" -I"$ROOT" "$ROOT/fuzz/make_seeds.cpp" \
+        "$ROOT/common/model_file.cpp" -o "$OUT/make_seeds" -larmadillo -lz ||
+        die "building the seed maker failed (see above)"
+    fi
+    "$OUT/make_seeds" "$target" "$seeds"
+    # Models of a few dozen parameters and small images are where the bugs are; a
+    # 28 x 28 image (784 bytes) and a small model still fit in 8 KB.
+    extra=(-max_len=8192)
+  fi
 
-# build/fuzz/corpus keeps what earlier runs found interesting (libFuzzer adds new inputs
-# to the first folder); build/fuzz/seeds is rewritten each time.
-echo "== fuzzing the IDX reader for $DURATION s"
-status=0
-"$OUT/idx_fuzzer" "$OUT/corpus" "$OUT/seeds" \
-  -max_total_time="$DURATION" \
-  -max_len=4096 \
-  -timeout=10 \
-  -rss_limit_mb=2048 \
-  -dict="$ROOT/fuzz/idx.dict" \
-  -artifact_prefix="$OUT/findings/" \
-  -print_final_stats=1 || status=$?
-
-if [ "$status" -ne 0 ]; then
-  echo "fuzz/run.sh: the fuzzer found a problem (exit $status). The input is in" \
-       "$OUT/findings/; replay it with: $OUT/idx_fuzzer $OUT/findings/<file>" >&2
-  exit "$status"
-fi
-echo "== no findings in $DURATION s"
+  echo "== fuzzing $target for $DURATION s"
+  status=0
+  "$OUT/${target}_fuzzer" "$OUT/corpus-$target" "$seeds" \
+    -max_total_time="$DURATION" \
+    -timeout=10 \
+    -rss_limit_mb=2048 \
+    "${extra[@]}" \
+    -artifact_prefix="$OUT/findings/$target-" \
+    -print_final_stats=1 || status=$?
+  if [ "$status" -ne 0 ]; then
+    echo "fuzz/run.sh: the $target fuzzer found a problem (exit $status). The input is in" \
+         "$OUT/findings/; replay it with: $OUT/${target}_fuzzer $OUT/findings/<file>" >&2
+    exit "$status"
+  fi
+  echo "== $target: no findings in $DURATION s"
+done

@@ -88,3 +88,16 @@ TEST_CASE("chapter 02 rejects bad flags with one line and exit code 2",
   CHECK(std::count(run.output.begin(), run.output.end(), '\n') == 1);
   CHECK(fs::is_empty(out));
 }
+
+TEST_CASE("chapter 02 stops when a huge learning rate overflows the perceptron",
+          "[chapter][02_perceptron]") {
+  // Issue 16: --learning-rate 1e308 made gnuplot fail on NaN, and the chapter exited 0
+  // with a figure missing its boundary.
+  const std::string out = fresh_dir("02_perceptron_overflow");
+  const RunResult run = run_chapter("02_perceptron", out, "--learning-rate 1e308");
+  INFO(run.output);
+  CHECK(run.exit_code == 1);
+  CHECK(count_occurrences(run.output, "02_perceptron: error: training diverged") == 1);
+  CHECK_THAT(run.output, Catch::Contains("learning rate (1e+308)"));
+  CHECK(fs::is_empty(out));
+}

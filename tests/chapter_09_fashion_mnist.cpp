@@ -364,3 +364,134 @@ TEST_CASE("chapter 09 reads only 28 x 28 8-bit PGM images and says what is wrong
                   "--predict-pgm " + quoted(dir + "/none.pgm") + " --model " + quoted(model));
   require_one_error_line(missing, 1, "none.pgm': no such file");
 }
+
+// ---------------------------------------------------------------------------------------
+// Prediction trusts neither the model nor the data (issue 16)
+// ---------------------------------------------------------------------------------------
+
+namespace {
+
+// An IDX file of unsigned bytes with the given dimensions and payload.
+std::string idx_bytes(const std::vector<std::uint32_t>& dims, const std::string& payload) {
+  std::string b = {'\0', '\0', '\x08', static_cast<char>(dims.size())};
+  for (std::uint32_t d : dims)
+    for (int shift = 24; shift >= 0; shift -= 8) b += static_cast<char>((d >> shift) & 0xFF);
+  return b + payload;
+}
+
+// A data folder of n training and n test images of side x side pixels, labels 0..9.
+std::string tiny_data_set(const std::string& name, std::uint32_t n, std::uint32_t side) {
+  const std::string dir = fresh_dir(name);
+  std::string labels;
+  for (std::uint32_t k = 0; k < n; ++k) labels += static_cast<char>(k % 10);
+  const std::string images = idx_bytes({n, side, side}, std::string(n * side * side, '\x40'));
+  for (const char* split : {"train", "t10k"}) {
+    write_file(dir + "/" + split + "-images-idx3-ubyte", images);
+    write_file(dir + "/" + split + "-labels-idx1-ubyte", idx_bytes({n}, labels));
+  }
+  return dir;
+}
+
+}  // namespace
+
+TEST_CASE("chapter 09 refuses a valid model whose outputs are not finite numbers",
+          "[chapter][09_fashion_mnist]") {
+  // Issue 16: a checksum-correct 784-10 model with every weight 3e38 made the logits inf,
+  // softmax NaN, and the release build crashed (exit 139) reading an empty ranking.
+  const std::string dir = fresh_dir("09_fashion_mnist_huge_model");
+  nn::Network<float> net({784, 10}, nn::Activation::identity);
+  net.layer(0).W.fill(3e38f);
+  net.layer(0).b.fill(3e38f);
+  const std::string model = dir + "/huge.nnm";
+  nn::save_model(model, net);
+  const std::string image =
+      write_file(dir + "/any.pgm", "P5 28 28 255\n" + std::string(784, '\x80'));
+  const RunResult run = run_chapter(
+      kChapter, dir, "--predict-pgm " + quoted(image) + " --model " + quoted(model));
+  require_one_error_line(run, 1, "model file '" + model + "'");
+  CHECK_THAT(run.output, Contains("not usable"));
+}
+
+TEST_CASE("chapter 09 refuses test images of another size than the model reads",
+          "[chapter][09_fashion_mnist]") {
+  // Issue 16: a data set of 20 x 20 images made print_image read 784 bytes from a column
+  // of 400 (heap-buffer-overflow under ASan).
+  const std::string data = tiny_data_set("09_fashion_mnist_20x20", 10, 20);
+  const std::string dir = fresh_dir("09_fashion_mnist_20x20_out");
+  const RunResult run = run_chapter(
+      kChapter, dir,
+      "--data " + quoted(data) + " --predict-index 5 --model " + quoted(small_model(dir)));
+  require_one_error_line(run, 1, "20 x 20 pixels; the network reads 28 x 28 images");
+}
+
+TEST_CASE("chapter 09 says what a model, image or data path is when it is not a file",
+          "[chapter][09_fashion_mnist]") {
+  const std::string dir = fresh_dir("09_fashion_mnist_odd_files");
+  const std::string model = small_model(dir);
+  REQUIRE(run_command("mkfifo " + quoted(dir + "/fifo")).exit_code == 0);
+  fs::create_symlink(dir + "/loop_b", dir + "/loop_a");
+  fs::create_symlink(dir + "/loop_a", dir + "/loop_b");
+  const std::string m = " --model " + quoted(model);
+  struct Case {
+    std::string args, phrase;
+  };
+  const std::vector<Case> cases = {
+      {"--predict-index 0 --model " + quoted(dir + "/fifo"), "a pipe (FIFO)"},
+      {"--predict-index 0 --model " + quoted(dir + "/loop_a"), "a loop of symbolic links"},
+      {"--predict-index 0 --model " + quoted(dir), "a folder, not a file"},
+      {"--predict-pgm " + quoted(dir) + m, "a folder, not a file"},
+      {"--predict-pgm /dev/zero" + m, "a device, not a regular file"},
+      {"--predict-pgm " + quoted(dir + "/fifo") + m, "a pipe (FIFO)"},
+  };
+  for (const Case& c : cases) {
+    CAPTURE(c.args);
+    // `timeout`: a FIFO used to make the chapter wait forever.
+    const RunResult run = run_command("timeout 60 " + chapter_binary(kChapter) + " --out " +
+                                      quoted(dir) + " " + c.args);
+    require_one_error_line(run, 1, c.phrase);
+  }
+  SECTION("a FIFO in place of a data file") {
+    const std::string data = tiny_data_set("09_fashion_mnist_fifo_data", 10, 28);
+    fs::remove(data + "/t10k-images-idx3-ubyte");
+    REQUIRE(run_command("mkfifo " + quoted(data + "/t10k-images-idx3-ubyte")).exit_code == 0);
+    const RunResult run =
+        run_command("timeout 60 " + chapter_binary(kChapter) + " --out " + quoted(dir) +
+                    " --data " + quoted(data) + " --predict-index 0" + m);
+    require_one_error_line(run, 1, "a pipe (FIFO)");
+  }
+}
+
+TEST_CASE("chapter 09 checks --save, --learning-rate and the data before training",
+          "[chapter][09_fashion_mnist]") {
+  const std::string dir = fresh_dir("09_fashion_mnist_before_training");
+  SECTION("an empty --save") {
+    require_one_error_line(run_chapter(kChapter, dir, "--save ''"), 2, "an empty file name");
+  }
+  SECTION("a --save folder that cannot be written") {
+    require_one_error_line(run_chapter(kChapter, dir, "--save /proc/self/m.nnm"), 2,
+                           "cannot write into its folder");
+  }
+  SECTION("a hexadecimal learning rate") {
+    require_one_error_line(run_chapter(kChapter, dir, "--learning-rate 0x10"), 2, "0x10");
+  }
+  SECTION("a data set of 100 images is too small, not 'not Fashion-MNIST'") {
+    const std::string data = tiny_data_set("09_fashion_mnist_100", 100, 28);
+    require_one_error_line(run_chapter(kChapter, dir, "--data " + quoted(data), kNoGnuplot), 1,
+                           "holds only 100 images");
+  }
+  CHECK_FALSE(has_figures(dir));
+}
+
+TEST_CASE("chapter 09 stops when the loss grows far above its start, naming the rate",
+          "[chapter][09_fashion_mnist]") {
+  // Issue 16: Adam at --learning-rate 100 ended at a loss of 1.3e10 and 10% accuracy, and
+  // the chapter exited 0 with a saved model and four figures.
+  const std::string dir = fresh_dir("09_fashion_mnist_diverged");
+  const std::string model = dir + "/m.nnm";
+  const RunResult run = run_chapter(
+      kChapter, dir, kShortRun + " --learning-rate 100 --save " + quoted(model), kNoGnuplot);
+  require_one_error_line(run, 1, "learning rate (100)");
+  CHECK_THAT(run.output, Contains("training diverged at epoch 1: the loss grew to"));
+  CHECK_FALSE(fs::exists(model));
+  CHECK_FALSE(has_figures(dir));
+}

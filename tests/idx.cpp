@@ -172,8 +172,9 @@ TEST_CASE("a missing file is an error naming it", "[idx]") {
   const std::string dir = nn::test::fresh_dir("idx_missing");
   CHECK_THROWS_AS(nn::load_idx_images(dir + "/none.gz"), nn::DataError);
   CHECK_THROWS_WITH(nn::load_idx_images(dir + "/none.gz"),
-                    Contains(dir + "/none.gz") && Contains("No such file"));
-  CHECK_THROWS_WITH(nn::load_idx_labels(dir, 10), Contains(dir) && Contains("directory"));
+                    Contains(dir + "/none.gz") && Contains("no such file"));
+  CHECK_THROWS_WITH(nn::load_idx_labels(dir, 10),
+                    Contains(dir) && Contains("a folder, not a file"));
 }
 
 TEST_CASE("a file that is not IDX is rejected by its magic bytes", "[idx]") {

@@ -156,3 +156,52 @@ TEST_CASE("a layout with an empty slot and a diagram-only panel renders cleanly"
   CHECK(run.output.empty());
   CHECK(fs::exists(dir + "/empty_slot.png"));
 }
+
+namespace {
+// A stand-in for gnuplot: a shell script that reads the script on its standard input,
+// writes `bytes` (printf format) to the file named by nn_output, and exits with `code`.
+std::string fake_gnuplot(const std::string& dir, const std::string& bytes, int code) {
+  const std::string path = dir + "/fake_gnuplot.sh";
+  std::ofstream(path) << "#!/bin/sh\nout=$(sed -n \"s/^nn_output = '\\(.*\\)'$/\\1/p\")\n"
+                      << "printf '" << bytes << "' > \"$out\"\nexit " << code << "\n";
+  fs::permissions(path, fs::perms::owner_all);
+  return path;
+}
+const std::string kPngSignature = "\\211PNG\\r\\n\\032\\n";
+}  // namespace
+
+TEST_CASE("a PNG is renamed into place only when gnuplot exited 0 and the image is whole",
+          "[plot]") {
+  const std::string dir = nn::test::fresh_dir("plot_incomplete_png");
+  nn::Figure fig("figure");
+  fig.line("line", {0.0, 1.0}, {1.0, 0.0});
+  SECTION("gnuplot wrote 12 bytes and exited 1 (issue 16)") {
+    const ScopedEnv fake("NN_GNUPLOT", fake_gnuplot(dir, kPngSignature + "1234", 1));
+    CHECK_THROWS_WITH(fig.save(dir), Catch::Contains("exited with status 1"));
+  }
+  SECTION("gnuplot exited 0 but the disk was full: no IEND chunk") {
+    const ScopedEnv fake("NN_GNUPLOT",
+                         fake_gnuplot(dir, kPngSignature + "0123456789abcdef", 0));
+    CHECK_THROWS_WITH(fig.save(dir), Catch::Contains("no IEND chunk"));
+  }
+  SECTION("gnuplot exited 0 and wrote nothing") {
+    const ScopedEnv fake("NN_GNUPLOT", fake_gnuplot(dir, "", 0));
+    CHECK_THROWS_WITH(fig.save(dir), Catch::Contains("no PNG signature"));
+  }
+  CHECK_FALSE(fs::exists(dir + "/figure.png"));
+  for (const auto& entry : fs::directory_iterator(dir))
+    CHECK(entry.path().extension() != ".part");
+}
+
+TEST_CASE("png_problem accepts a whole PNG and names what a broken one lacks", "[plot]") {
+  const std::string dir = nn::test::fresh_dir("plot_png_problem");
+  const std::string sig = "\x89PNG\r\n\x1a\n";
+  const std::string iend("\0\0\0\0IEND\xae\x42\x60\x82", 12);
+  std::ofstream(dir + "/whole.png", std::ios::binary) << sig << "IHDR...." << iend;
+  std::ofstream(dir + "/cut.png", std::ios::binary) << sig << "IHDR...." << iend.substr(0, 11);
+  std::ofstream(dir + "/text.png", std::ios::binary) << "hello, world, not a png";
+  CHECK(nn::png_problem(dir + "/whole.png").empty());
+  CHECK_THAT(nn::png_problem(dir + "/cut.png"), Catch::Contains("no IEND"));
+  CHECK_THAT(nn::png_problem(dir + "/text.png"), Catch::Contains("no PNG signature"));
+  CHECK_THAT(nn::png_problem(dir + "/none.png"), Catch::Contains("no such file"));
+}

@@ -210,17 +210,22 @@ int main(int argc, char** argv) {
   std::vector<double> inputs = {0.5, -1.0, 2.0}, weights = {0.8, 0.2, -0.5};
   double bias = 0.1;
   std::string activation = "sigmoid";
+  // Every number within +-1e6: a neuron's inputs and weights are of order 1, and the
+  // bound keeps w . x + b far from overflow (3 x 1e12 + 1e6), so y is always a number.
+  const CLI::Validator number = nn::FiniteWithin(1e6);
   cli.app()
       .add_option("--inputs", inputs, "x1,x2,x3")
       ->delimiter(',')
       ->expected(3)
+      ->check(number)
       ->capture_default_str();
   cli.app()
       .add_option("--weights", weights, "w1,w2,w3")
       ->delimiter(',')
       ->expected(3)
+      ->check(number)
       ->capture_default_str();
-  cli.app().add_option("--bias", bias, "b")->capture_default_str();
+  cli.app().add_option("--bias", bias, "b")->check(number)->capture_default_str();
   cli.app()
       .add_option("--activation", activation, "step, sigmoid, tanh or relu")
       ->check(CLI::IsMember({"step", "sigmoid", "tanh", "relu", "identity"}))

@@ -23,6 +23,7 @@
 
 #include "common/activation.hpp"
 #include "common/cli.hpp"
+#include "common/divergence.hpp"
 #include "common/plot.hpp"
 #include "common/reproducible.hpp"
 #include "common/toy_data.hpp"
@@ -103,6 +104,9 @@ History train(nn::Gate gate, const Perceptron& start, int epochs, double learnin
   Perceptron p = start;
   for (int epoch = 1; epoch <= epochs; ++epoch) {
     h.corrections.push_back(train_one_epoch(p, data, learning_rate));
+    // A huge learning rate can overflow w and b to inf, then NaN: stop and say so.
+    nn::stop_if_parameters_diverged(p.w.is_finite() && std::isfinite(p.b), epoch,
+                                    learning_rate);
     h.after_epoch.push_back(p);
     h.errors.push_back(count_errors(p, data));
   }

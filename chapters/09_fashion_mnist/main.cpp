@@ -9,7 +9,7 @@
 //        [--epochs 10] [--learning-rate 0.001] [--optimizer adam] [--schedule cosine]
 //        [--batch-size 64] [--hidden 256,128] [--weight-decay 0] [--train-limit N]
 //        [--data DIR] [--save FILE] [--seed 42] [--out DIR]
-//        then, with the model it saved (build/release/chapters/09_fashion_mnist.nnm):
+//        then, with the model it saved (build/release/output/09_fashion_mnist/model.nnm):
 //        build/release/chapters/09_fashion_mnist --predict-index 42
 //        build/release/chapters/09_fashion_mnist --predict-pgm my_image.pgm [--model FILE]
 // Needs: Debian's package dataset-fashion-mnist (./tutorial installs it), which puts the
@@ -37,15 +37,18 @@
 
 #include "common/activation.hpp"
 #include "common/batches.hpp"
+#include "common/classify.hpp"
 #include "common/cli.hpp"
 #include "common/divergence.hpp"
 #include "common/idx.hpp"
 #include "common/initializer.hpp"
+#include "common/input_file.hpp"
 #include "common/loss.hpp"
 #include "common/metrics.hpp"
 #include "common/model_file.hpp"
 #include "common/network.hpp"
 #include "common/optimizer.hpp"
+#include "common/pgm.hpp"
 #include "common/plot.hpp"
 #include "common/progress.hpp"
 #include "common/reproducible.hpp"
@@ -126,10 +129,15 @@ Data load_data(const std::string& dir, arma::uword train_limit) {
   d.train = nn::load_fashion_mnist(dir, nn::Split::train);
   d.test = nn::load_fashion_mnist(dir, nn::Split::test);
   if (d.train.images.rows != 28 || d.train.images.cols != 28 || d.test.images.rows != 28 ||
-      d.test.images.cols != 28 || d.train.size() <= kValidationSize)
-    throw nn::DataError("the files in " + dir +
-                        " are not Fashion-MNIST: expected 28 x 28 images and more than " +
-                        std::to_string(kValidationSize) + " training images");
+      d.test.images.cols != 28)
+    throw nn::DataError("the files in " + dir + " are not Fashion-MNIST: they hold " +
+                        std::to_string(d.train.images.cols) + " x " +
+                        std::to_string(d.train.images.rows) + " images, not 28 x 28");
+  if (d.train.size() <= kValidationSize)
+    throw nn::DataError("the training file in " + dir + " holds only " +
+                        std::to_string(d.train.size()) + " images: training needs more than " +
+                        std::to_string(kValidationSize) + " (the last " +
+                        std::to_string(kValidationSize) + " are kept for validation)");
   d.split = split_training_file(d.train.size(), train_limit);
   std::cout << "  loaded in " << fixed(seconds_since(start), 2) << " s\n"
             << "  training file  " << with_commas(d.train.size())
@@ -251,7 +259,7 @@ std::vector<EpochStats> train(nn::Network<float>& net, const Data& data, const S
       progress.batch_done(long(idx.n_elem), loss);
     }
     const double train_loss = loss_sum / double(n);
-    nn::stop_if_diverged(train_loss, epoch, optimizer->learning_rate());
+    nn::stop_if_diverged(train_loss, epoch, optimizer->learning_rate(), std::log(10.0));
     const Evaluation v = evaluate(net, data.train, data.split.validation);
     history.push_back({train_loss, double(right) / double(n), v.loss, v.accuracy});
     progress.epoch_done(train_loss, "train " + percent(history.back().train_accuracy, 1) +
@@ -266,147 +274,38 @@ std::vector<EpochStats> train(nn::Network<float>& net, const Data& data, const S
 // 3. Saving the model, loading it back, and predicting one image
 // ---------------------------------------------------------------------------------------
 
-// Where the model goes when --save is not given: next to this program, in the build tree
-// (build/release/chapters/09_fashion_mnist.nnm), not among the committed figures.
-std::string default_model_path(const char* argv0) {
-  std::error_code ec;
-  fs::path exe = fs::read_symlink("/proc/self/exe", ec);
-  if (ec) exe = fs::absolute(argv0, ec);
-  return (exe.parent_path() / (kChapter + ".nnm")).string();
-}
-
-// A 28 x 28 grey image in the PGM format (Netpbm), as the 784 bytes of one Fashion-MNIST
-// image, row by row. Binary PGM is the text header "P5 28 28 255" (any whitespace between
-// the fields, # comments allowed) and one byte more of whitespace, then exactly 784 pixel
-// bytes. Plain PGM ("P2") writes the pixels as 784 decimal numbers instead. 0 is black
-// background and 255 white ink, as in Fashion-MNIST (a dark shirt photographed on white
-// paper has to be inverted first).
-std::vector<unsigned char> read_pgm(const std::string& path) {
-  auto fail = [&](const std::string& what) {
-    return nn::DataError("image file '" + path + "': " + what);
-  };
-  std::error_code ec;
-  if (!fs::is_regular_file(path, ec)) throw fail("no such file");
-  const std::uintmax_t file_size = fs::file_size(path, ec);
-  if (ec || file_size > (1u << 20)) throw fail("unreadable, or too large for a 28 x 28 image");
-  std::ifstream in(path, std::ios::binary);
-  std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  if (!in.eof() && in.fail()) throw fail(std::string("read error: ") + std::strerror(errno));
-
-  std::size_t at = 0;
-  auto is_space = [](char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; };
-  // Whitespace and comments (# to the end of the line) between header fields.
-  auto skip_space = [&] {
-    while (at < bytes.size()) {
-      if (is_space(bytes[at])) {
-        ++at;
-      } else if (bytes[at] == '#') {
-        while (at < bytes.size() && bytes[at] != '\n' && bytes[at] != '\r') ++at;
-      } else {
-        break;
-      }
-    }
-  };
-  // A decimal number of at most 5 digits, followed by whitespace or a comment.
-  auto number = [&](const std::string& field) {
-    skip_space();
-    std::size_t digits = 0;
-    unsigned long v = 0;
-    while (at < bytes.size() && bytes[at] >= '0' && bytes[at] <= '9' && digits < 6) {
-      v = v * 10 + static_cast<unsigned long>(bytes[at] - '0');
-      ++at, ++digits;
-    }
-    if (digits == 0 || digits > 5 ||
-        (at < bytes.size() && !is_space(bytes[at]) && bytes[at] != '#'))
-      throw fail("bad " + field + " in the header");
-    return v;
-  };
-
-  // [listing pgm]
-  if (bytes.size() < 2 || bytes[0] != 'P' || (bytes[1] != '5' && bytes[1] != '2'))
-    throw fail("not a PGM image (it starts neither with P5 nor with P2)");
-  const bool binary = bytes[1] == '5';
-  at = 2;
-  if (at >= bytes.size() || !(is_space(bytes[at]) || bytes[at] == '#'))
-    throw fail("not a PGM image (nothing separates P" + std::string(1, bytes[1]) +
-               " from the width)");
-  const unsigned long width = number("width"), height = number("height");
-  const unsigned long maxval = number("maximum value");
-  if (width != 28 || height != 28)
-    throw fail(std::to_string(width) + " x " + std::to_string(height) +
-               " pixels; the network reads 28 x 28 images");
-  if (maxval != 255)
-    throw fail("maximum value " + std::to_string(maxval) + "; expected 255 (8-bit grey)");
-  if (at < bytes.size() && bytes[at] == '#')  // a comment right after the maximum value
-    while (at < bytes.size() && bytes[at] != '\n' && bytes[at] != '\r') ++at;
-  if (at >= bytes.size()) throw fail("truncated: the header ends without the pixels");
-  ++at;  // exactly one whitespace character ends the header
-  // [end pgm]
-
-  std::vector<unsigned char> pixels(28 * 28);
-  if (binary) {
-    const std::size_t left = bytes.size() - at;
-    if (left < pixels.size())
-      throw fail("truncated: " + std::to_string(left) + " pixel bytes, expected 784");
-    if (left > pixels.size())
-      throw fail("trailing data after the 784 pixels (" + std::to_string(left - pixels.size()) +
-                 " more bytes)");
-    std::copy(bytes.begin() + std::ptrdiff_t(at), bytes.end(), pixels.begin());
-  } else {
-    for (std::size_t p = 0; p < pixels.size(); ++p) {
-      if (p > 0) {  // numbers are separated by whitespace
-        if (at >= bytes.size() || !is_space(bytes[at]))
-          throw fail(at >= bytes.size()
-                         ? "truncated: " + std::to_string(p) + " pixel values, expected 784"
-                         : "bad pixel value number " + std::to_string(p + 1));
-      }
-      while (at < bytes.size() && is_space(bytes[at])) ++at;
-      std::size_t digits = 0;
-      unsigned v = 0;
-      while (at < bytes.size() && bytes[at] >= '0' && bytes[at] <= '9' && digits < 4)
-        v = v * 10 + unsigned(bytes[at++] - '0'), ++digits;
-      if (digits == 0 && at >= bytes.size())
-        throw fail("truncated: " + std::to_string(p) + " pixel values, expected 784");
-      if (digits == 0 || digits > 3 || v > 255)
-        throw fail("bad pixel value number " + std::to_string(p + 1) + " (expected 0 to 255)");
-      pixels[p] = static_cast<unsigned char>(v);
-    }
-    while (at < bytes.size() && is_space(bytes[at])) ++at;
-    if (at != bytes.size()) throw fail("unexpected data after the 784 pixel values");
-  }
-  return pixels;
-}
+// Where the model goes when --save is not given: with this chapter's default output,
+// build/<preset>/output/09_fashion_mnist/model.nnm, whatever --out says, so that
+// --predict-* finds it without flags, and never among the committed reference figures.
+std::string default_model_path() { return nn::default_out_dir(kChapter) + "/model.nnm"; }
 
 // The image as text in a frame, two characters per pixel (darker to brighter:
 // " .:-=+*#%@"), so you can see what the network sees.
-void print_image(const arma::Col<unsigned char>& pixels) {
+void print_image(const nn::GreyImage& image) {
   const char* shades = " .:-=+*#%@";
-  const std::string border = "    +" + std::string(56, '-') + "+\n";
+  const std::string border = "    +" + std::string(2 * image.cols, '-') + "+\n";
   std::cout << border;
-  for (arma::uword r = 0; r < 28; ++r) {
+  for (std::size_t r = 0; r < image.rows; ++r) {
     std::string line = "    |";
-    for (arma::uword c = 0; c < 28; ++c) line.append(2, shades[pixels(r * 28 + c) * 10 / 256]);
+    for (std::size_t c = 0; c < image.cols; ++c)
+      line.append(2, shades[image.pixels[r * image.cols + c] * 10 / 256]);
     std::cout << line << "|\n";
   }
   std::cout << border;
 }
 
 // [listing predict]
-// The three most likely classes of one image (784 bytes), by a loaded network.
-void predict(nn::Network<float>& net, const arma::Col<unsigned char>& pixels,
-             const std::vector<std::string>& class_names) {
-  nn::Images one;
-  one.rows = one.cols = 28;
-  one.pixels = arma::Mat<unsigned char>(pixels);  // (784 x 1)
-  arma::fmat X;
-  nn::gather_batch(one, arma::uvec{0}, X);           // X is (784 x 1), in [0, 1]
-  const arma::fmat P = nn::softmax(net.forward(X));  // P is (10 x 1), sums to 1
-  const arma::uvec ranked = arma::sort_index(P.col(0), "descend");
+// The three most likely classes of one image, by a loaded network. nn::classify checks
+// that the image fits the network and that the network's outputs are finite numbers.
+void predict(nn::Network<float>& net, const nn::GreyImage& image, const std::string& image_name,
+             const std::string& model_path, const std::vector<std::string>& class_names) {
+  const nn::Classification c = nn::classify(net, image, image_name, model_path);
   std::cout << "Top 3:\n";
-  for (arma::uword k = 0; k < 3; ++k) {
+  for (arma::uword k = 0; k < 3 && k < c.ranked.n_elem; ++k) {
     char line[96];
     std::snprintf(line, sizeof line, "  %llu. %-12s %6.2f%%\n", (unsigned long long)(k + 1),
-                  class_names.at(ranked(k)).c_str(), 100.0 * double(P(ranked(k), 0)));
+                  class_names.at(c.ranked(k)).c_str(),
+                  100.0 * double(c.probabilities(c.ranked(k))));
     std::cout << line;
   }
 }
@@ -414,10 +313,15 @@ void predict(nn::Network<float>& net, const arma::Col<unsigned char>& pixels,
 
 int run_prediction(const std::string& model_path, const std::string& data_dir,
                    std::optional<arma::uword> index, const std::string& pgm_path) {
-  if (!fs::exists(model_path))
-    throw nn::ModelError("model file '" + model_path +
-                         "': no such file. Train one first (run " + kChapter +
-                         " without --predict-*), or name one with --model");
+  try {
+    nn::open_regular_file(model_path);  // a folder, FIFO or loop of links: say which
+  } catch (const nn::FileError& e) {
+    throw nn::ModelError("model file '" + model_path + "': " + e.what() +
+                         (std::string(e.what()) == "no such file"
+                              ? ". Train one first (run " + kChapter +
+                                    " without --predict-*), or name one with --model"
+                              : std::string()));
+  }
   nn::Network<float> net = nn::load_model<float>(model_path);
   const std::vector<arma::uword> sizes = net.layer_sizes();
   std::cout << "Model " << model_path << ": " << architecture(sizes) << ", "
@@ -427,24 +331,34 @@ int run_prediction(const std::string& model_path, const std::string& data_dir,
                          std::to_string(sizes.front()) + " inputs and gives " +
                          std::to_string(sizes.back()) +
                          " outputs; a Fashion-MNIST model takes 784 and gives 10");
+  nn::check_plausible(net, model_path);
   const std::vector<std::string> names = nn::fashion_mnist_class_names();
-  arma::Col<unsigned char> pixels;
+  nn::GreyImage image;
+  std::string image_name;
   if (index) {
     const nn::ImageDataset test = nn::load_fashion_mnist(data_dir, nn::Split::test);
     if (*index >= test.size())
       throw nn::DataError("--predict-index " + std::to_string(*index) +
                           " is outside the test set (0 to " + std::to_string(test.size() - 1) +
                           ")");
-    pixels = test.images.pixels.col(*index);
+    image.rows = test.images.rows;
+    image.cols = test.images.cols;
+    const arma::Col<unsigned char> column = test.images.pixels.col(*index);
+    image.pixels.assign(column.begin(), column.end());
+    image_name = "test image " + std::to_string(*index) + " of " + data_dir;
     std::cout << "Image: test image " << *index << ", labelled "
               << names.at(test.labels(*index)) << "\n";
   } else {
-    const std::vector<unsigned char> bytes = read_pgm(pgm_path);
-    pixels = arma::Col<unsigned char>(bytes);
+    image = nn::load_pgm(pgm_path);
+    image_name = "image file '" + pgm_path + "'";
     std::cout << "Image: " << pgm_path << "\n";
   }
-  print_image(pixels);
-  predict(net, pixels, names);
+  if (image.rows != 28 || image.cols != 28)  // before printing it: the frame is 28 x 28
+    throw nn::DataError(image_name + ": " + std::to_string(image.cols) + " x " +
+                        std::to_string(image.rows) +
+                        " pixels; the network reads 28 x 28 images");
+  print_image(image);
+  predict(net, image, image_name, model_path, names);
   return 0;
 }
 
@@ -654,8 +568,9 @@ int main(int argc, char** argv) {
                  "Train on the first N of the 55,000 training images (quick runs)")
       ->check(CLI::Range(1, 55000))
       ->capture_default_str();
-  app.add_option("--save", save_path,
-                 "Model file to write (default: next to this program, " + kChapter + ".nnm)");
+  CLI::Option* save_opt = app.add_option(
+      "--save", save_path,
+      "Model file to write (default: model.nnm in this chapter's default output folder)");
   CLI::Option* index_opt =
       app.add_option("--predict-index", predict_index,
                      "Classify test image N (0-9999) with a saved model; no training")
@@ -671,21 +586,35 @@ int main(int argc, char** argv) {
               << "(see --help)\n";
     return 2;
   }
-  if (!save_path.empty()) {  // found out now, not after 10 s of training
-    const fs::path folder = fs::absolute(save_path).parent_path();
+  if (save_opt->count() && save_path.empty()) {
+    std::cerr << kChapter << ": error: --save: an empty file name (see --help)\n";
+    return 2;
+  }
+  const std::string default_model = default_model_path();
+  if (!index_opt->count() && !pgm_opt->count()) {  // found out now, not after the training
+    const std::string target = save_path.empty() ? default_model : save_path;
+    const fs::path folder = fs::absolute(target).parent_path();
     std::error_code ec;
-    if (!fs::is_directory(folder, ec) || fs::is_directory(save_path, ec)) {
-      std::cerr << kChapter << ": error: --save: " << save_path
-                << (fs::is_directory(save_path, ec) ? " is a folder"
-                                                    : ": its folder does not exist")
-                << " (see --help)\n";
+    if (save_path.empty()) fs::create_directories(folder, ec);  // the default's folder
+    std::string problem;
+    if (fs::is_directory(target, ec))
+      problem = " is a folder";
+    else if (!fs::is_directory(folder, ec))
+      problem = ": its folder does not exist";
+    else
+      try {
+        nn::check_folder_writable(folder.string());
+      } catch (const std::exception& e) {
+        problem = ": cannot write into its folder: " + std::string(e.what());
+      }
+    if (!problem.empty()) {
+      std::cerr << kChapter << ": error: --save: " << target << problem << " (see --help)\n";
       return 2;
     }
   }
   nn::make_reproducible(cli.seed());
   s.seed = cli.seed();
   s.hidden = *parse_hidden(hidden);
-  const std::string default_model = default_model_path(argv[0]);
 
   try {
     // --------------------------------------------------------------------- prediction

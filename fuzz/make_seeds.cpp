@@ -1,0 +1,107 @@
+// make_seeds.cpp: writes the seed corpus of the model, PGM and predict fuzz targets.
+//
+//   make_seeds model|pgm|predict DIR
+//
+// Small valid inputs and one for each fault the readers check, built with the library's
+// own writer (nn::model_to_bytes), so the seeds are what the chapter itself would write.
+#include <cstdio>
+#include <fstream>
+#include <random>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "common/model_file.hpp"
+
+namespace {
+
+using Seeds = std::vector<std::pair<std::string, std::string>>;
+
+std::string model(std::vector<arma::uword> sizes, nn::Activation g, bool float64, float scale) {
+  std::mt19937_64 rng(7);
+  std::uniform_real_distribution<double> u(-1, 1);
+  auto fill = [&](auto& net) {
+    for (std::size_t l = 0; l < net.n_layers(); ++l) {
+      net.layer(l).W.imbue([&] { return scale * u(rng); });
+      net.layer(l).b.imbue([&] { return scale * u(rng); });
+    }
+    return nn::model_to_bytes(net);
+  };
+  if (float64) {
+    nn::Network<double> net(sizes, g);
+    return fill(net);
+  }
+  nn::Network<float> net(sizes, g);
+  return fill(net);
+}
+
+std::string pgm(int w, int h, bool binary) {
+  std::string s = std::string(binary ? "P5" : "P2") + "\n# seed\n" + std::to_string(w) + " " +
+                  std::to_string(h) + "\n255\n";
+  for (int k = 0; k < w * h; ++k)
+    s += binary ? std::string(1, char(k * 37)) : std::to_string((k * 37) % 256) + " ";
+  return s;
+}
+
+std::string two_bytes(std::size_t n) { return {char(n & 0xFF), char(n >> 8)}; }
+
+Seeds model_seeds() {
+  const std::string small = model({4, 3, 2}, nn::Activation::relu, false, 1);
+  return {{"model_float32", small},
+          {"model_float64", model({3, 2}, nn::Activation::sigmoid, true, 1)},
+          {"model_tanh", model({2, 5, 1}, nn::Activation::tanh, false, 0.5f)},
+          {"model_truncated", small.substr(0, small.size() - 7)},
+          {"model_trailing", small + "xyz"},
+          {"model_header_only", small.substr(0, 36)},
+          {"model_bad_magic", "NNMODEX\n" + small.substr(8)},
+          {"empty", ""}};
+}
+
+Seeds pgm_seeds() {
+  const std::string p5 = pgm(4, 3, true);
+  return {{"p5", p5},
+          {"p2", pgm(3, 2, false)},
+          {"p5_28", pgm(28, 28, true)},
+          {"p5_truncated", p5.substr(0, p5.size() - 2)},
+          {"p5_trailing", p5 + "zz"},
+          {"p2_bad_value", "P2 2 1 255\n12 300\n"},
+          {"p5_16bit", "P5 1 1 65535\n\x01\x02"},
+          {"not_pgm", "P6 1 1 255\nabc"},
+          {"empty", ""}};
+}
+
+// A model with 4, 6 or 784 inputs, then an image of that many pixels (or not).
+Seeds predict_seeds() {
+  const std::string small = model({4, 3, 2}, nn::Activation::relu, false, 1);
+  const std::string six = model({6, 3}, nn::Activation::identity, false, 2);
+  const std::string huge = model({4, 2}, nn::Activation::identity, false, 3e38f);
+  return {{"fits_2x2", two_bytes(small.size()) + small + pgm(2, 2, true)},
+          {"fits_3x2_plain", two_bytes(six.size()) + six + pgm(3, 2, false)},
+          {"wrong_size", two_bytes(small.size()) + small + pgm(3, 2, true)},
+          {"huge_weights", two_bytes(huge.size()) + huge + pgm(2, 2, true)},
+          {"no_image", two_bytes(small.size()) + small}};
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  const std::string which = argc == 3 ? argv[1] : "";
+  if (which != "model" && which != "pgm" && which != "predict") {
+    std::fprintf(stderr, "usage: make_seeds model|pgm|predict DIR\n");
+    return 2;
+  }
+  const Seeds seeds = which == "model" ? model_seeds()
+                      : which == "pgm" ? pgm_seeds()
+                                       : predict_seeds();
+  for (const auto& [name, bytes] : seeds) {
+    const std::string path = std::string(argv[2]) + "/" + name;
+    std::ofstream out(path, std::ios::binary | std::ios::trunc);
+    out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+    if (!out) {
+      std::fprintf(stderr, "make_seeds: cannot write %s\n", path.c_str());
+      return 1;
+    }
+  }
+  std::printf("make_seeds: %zu %s seeds in %s\n", seeds.size(), which.c_str(), argv[2]);
+  return 0;
+}

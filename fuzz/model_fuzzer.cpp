@@ -1,0 +1,37 @@
+// model_fuzzer.cpp: a libFuzzer target for the model-file reader of common/model_file.hpp.
+//
+// Each input is taken as a model file with its checksum recomputed (fuzz_support.hpp), so
+// the mutations reach past the CRC into the parameters and the network built from them.
+// The reader must answer with a network or with nn::ModelError: anything else (another
+// exception, a crash, an out-of-bounds access, undefined behaviour, a leak, a broken
+// promise below) is a finding. Run it with fuzz/run.sh model.
+#include "common/model_file.hpp"
+#include "fuzz/fuzz_support.hpp"
+
+namespace {
+
+template <typename T>
+void load(const std::string& bytes) {
+  try {
+    const nn::ModelHeader header = nn::read_model_header(bytes, "fuzz input");
+    nn::Network<T> net = nn::model_from_bytes<T>(bytes, "fuzz input");
+    // The promises: the network is the header's, every parameter is finite, and saving
+    // it gives back exactly the bytes that were read.
+    fuzz::check(header.element_bytes == sizeof(T));
+    fuzz::check(net.layer_sizes() == header.sizes && net.activations() == header.activations);
+    fuzz::check(net.n_parameters() == header.n_parameters);
+    for (std::size_t l = 0; l < net.n_layers(); ++l)
+      fuzz::check(net.layer(l).W.is_finite() && net.layer(l).b.is_finite());
+    fuzz::check(nn::model_to_bytes(net) == bytes);
+  } catch (const nn::ModelError&) {
+  }
+}
+
+}  // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+  const std::string bytes = fuzz::with_valid_checksum(data, size);
+  load<float>(bytes);
+  load<double>(bytes);
+  return 0;
+}
