@@ -28,20 +28,38 @@ namespace {
 
 const std::string kChapter = "09_fashion_mnist";
 
-// The full run (60,000 images, 10 epochs) takes about 11 s in a Release build and about
-// 60 s in the Debug + AddressSanitizer build of `cmake --preset asan` (measured: 63 s on a
-// busy 2-core machine; the matrix products run in OpenBLAS, which is not instrumented).
-// That is short enough to run it under the sanitizers too, so nothing is skipped there.
+// The full run (60,000 images, 15 epochs) takes about 16 s in a Release build. Under the
+// Debug + AddressSanitizer build of `cmake --preset asan` the 10-epoch run took 63 s (a busy
+// 2-core machine; the matrix products run in OpenBLAS, which is not instrumented), so about
+// 95 s now: short enough to run it under the sanitizers too, so nothing is skipped there.
 
 // The chapter's promise: at least 89% of the test images right with the default settings.
 constexpr double kRequiredAccuracy = 0.89;
-// The accuracy the chapter text states (89.50%, default seed). The same binary on the same
-// machine reproduces it exactly; another CPU may round OpenBLAS's sums differently, and
-// 8,600 float updates can turn that into a few dozen test images either way (other seeds
-// give 89.35% to 89.50%). 0.3% (30 images) allows that; a broken training loop misses by
-// far more, and the reference CSVs below catch any smaller change on this machine.
-constexpr double kTextAccuracy = 0.8950;
-constexpr double kTextAccuracyTolerance = 0.003;
+// The range the chapter text states for the default seed's test accuracy: the lowest and
+// highest of the four OpenBLAS kernels (Nehalem, Sandybridge, Haswell, SkylakeX), as the
+// program prints them (two decimals). Another kernel sums the products in another order,
+// and 12,900 float updates grow that into a few dozen test images either way.
+constexpr double kTextAccuracyLow = 89.79, kTextAccuracyHigh = 89.82;
+// The same for the validation accuracy after the last epoch.
+constexpr double kTextValidationLow = 89.64, kTextValidationHigh = 89.90;
+// Shirt is the worst class in every run; its recall (one decimal, as printed) is in the
+// text's range over the 24 runs. Bag or Trouser is the best class.
+constexpr double kShirtRecallLow = 70.7, kShirtRecallHigh = 72.9;
+// The test images the text discusses as mistakes, each wrong in all 24 runs (so in every
+// run's misclassified.png), with the same answer in all of them.
+struct Mistake {
+  arma::uword index;
+  int answer;        // the class the text says the network gives
+  double low, high;  // the range the text gives for that answer's probability
+};
+const std::vector<Mistake> kTextMistakes = {
+    {17, 2, 0, 1},          // Coat called Pullover
+    {23, 5, 0.985, 1},      // Ankle boot called Sandal "at 99% or more" (as printed, rounded)
+    {25, 2, 0.425, 0.865},  // Coat called Pullover "with anything from 43% to 86%"
+    {40, 0, 0.85, 0.95},    // Shirt called T-shirt/top, 85% to 95% with the default seed
+    {49, 6, 0, 1},          // Pullover called Shirt
+    {68, 7, 0.995, 1},      // Ankle boot called Sneaker "at 100%"
+};
 
 // The quick run: one epoch on 2,000 images (a second in Release, seconds under ASan).
 const std::string kShortRun = "--epochs 1 --train-limit 2000";
@@ -122,6 +140,119 @@ void require_one_error_line(const RunResult& run, int code, const std::string& p
   CHECK_THAT(last, Contains(phrase));
 }
 
+// ---------------------------------------------------------------------------------------
+// The committed figures against a fresh run. The same binary on the same machine draws them
+// bit for bit, but training is chaotic: another OpenBLAS kernel sums the 784-long products
+// in another order, and 12,900 updates grow that last-bit difference into other weights,
+// other curves and other mistakes. So each figure is compared by what the text says about
+// it, with tolerances measured across the four kernels (Nehalem, Sandybridge, Haswell,
+// SkylakeX): for each of the seeds 42 and 1-5, every pair of kernels (36 pairs), and each
+// tolerance about 1.5 times the largest difference seen. A real change (a broken loop, a
+// lost epoch, a missing figure) moves far more.
+
+// curves.csv: every point of the loss curves within kLossTolerance of the reference, every
+// point of the accuracy curves within kAccuracyPoints percentage points.
+// Measured: at most 0.030 (loss) and 1.0 point (accuracy) between two kernels.
+constexpr double kLossTolerance = 0.05;
+constexpr double kAccuracyPoints = 1.5;
+// confusion.csv: each cell within kConfusionImages test images of the reference.
+// Measured: at most 20 images (a diagonal cell; 15 off the diagonal) between two kernels,
+// where a network that learned half as much loses hundreds from the diagonal.
+constexpr double kConfusionImages = 30;
+// misclassified.csv: the first 24 mistakes, in test-file order. At least kSharedMistakes of
+// the 24 images drawn are also in the reference figure. Measured: at least 19 in common
+// between two kernels.
+constexpr int kSharedMistakes = 16;
+// weights.csv: the 24 units training changed most. Which units those are changes with the
+// kernel, so the tiles are not compared weight by weight; what the text says about them
+// is: the same layout, and weights of the same size. Their root mean square (the He start,
+// 0.05, grown by training) is within kWeightsRms of the reference's, relative.
+// Measured: 0.1133 to 0.1184 over all 24 runs (seeds included), 0.1165 in the reference:
+// at most 2.7% apart. After 10 epochs instead of 15 it is 0.102, 12% less.
+constexpr double kWeightsRms = 0.05;
+
+// The 784 pixels of each panel of misclassified.csv, in the test file's order (row by row:
+// pixel y * 28 + x), so a panel can be compared with a test image.
+std::vector<std::vector<double>> panels(const std::vector<CsvRow>& rows) {
+  std::vector<std::vector<double>> out;
+  std::string current;
+  for (const CsvRow& r : rows) {
+    if (out.empty() || r.panel != current) out.emplace_back(784, -1.0), current = r.panel;
+    REQUIRE(r.x >= 0);
+    REQUIRE(r.y >= 0);
+    REQUIRE(r.x < 28);
+    REQUIRE(r.y < 28);
+    out.back()[std::size_t(r.y) * 28 + std::size_t(r.x)] = r.value;
+  }
+  return out;
+}
+
+void require_close_to_reference(const std::string& fresh) {
+  const fs::path reference = fs::path(NN_SOURCE_DIR) / "plots" / kChapter;
+  // Both files, checked to have the same rows: the same panels, series and x (and, but for
+  // the curves' y, which is their value, the same y).
+  auto both = [&](const std::string& name) {
+    CAPTURE(name);
+    REQUIRE(fs::exists(reference / name));
+    REQUIRE(fs::exists(fs::path(fresh) / name));
+    std::pair<std::vector<CsvRow>, std::vector<CsvRow>> p = {
+        read_figure_csv((reference / name).string()), read_figure_csv(fresh + "/" + name)};
+    REQUIRE(p.first.size() == p.second.size());
+    for (std::size_t i = 0; i < p.first.size(); ++i) {
+      CAPTURE(i);
+      REQUIRE(p.first[i].panel == p.second[i].panel);
+      REQUIRE(p.first[i].series == p.second[i].series);
+      REQUIRE(p.first[i].x == p.second[i].x);
+      if (name != "curves.csv") REQUIRE(p.first[i].y == p.second[i].y);
+    }
+    return p;
+  };
+  {  // curves
+    const auto [expected, actual] = both("curves.csv");
+    for (std::size_t i = 0; i < expected.size(); ++i) {
+      CAPTURE(i, expected[i].series, expected[i].x);
+      const double tolerance = expected[i].panel == "1" ? kLossTolerance : kAccuracyPoints;
+      CHECK(std::abs(actual[i].y - expected[i].y) <= tolerance);
+    }
+  }
+  {  // confusion matrix
+    const auto [expected, actual] = both("confusion.csv");
+    for (std::size_t i = 0; i < expected.size(); ++i) {
+      CAPTURE(expected[i].x, expected[i].y);
+      CHECK(std::abs(actual[i].value - expected[i].value) <= kConfusionImages);
+    }
+  }
+  {  // misclassified images
+    const auto [expected, actual] = both("misclassified.csv");
+    const auto reference_panels = panels(expected), fresh_panels = panels(actual);
+    REQUIRE(fresh_panels.size() == 24);
+    int shared = 0;
+    for (const auto& p : fresh_panels)
+      shared += std::count(reference_panels.begin(), reference_panels.end(), p) > 0;
+    CHECK(shared >= kSharedMistakes);
+  }
+  {  // first-layer weights
+    const auto [expected, actual] = both("weights.csv");
+    auto rms = [](const std::vector<CsvRow>& rows) {
+      double sum = 0;
+      std::size_t drawn = 0;
+      for (const CsvRow& r : rows)
+        if (!std::isnan(r.value)) sum += r.value * r.value, ++drawn;
+      REQUIRE(drawn == 24 * 784);  // 24 tiles of 28 x 28 weights; strips and gaps are NaN
+      return std::sqrt(sum / double(drawn));
+    };
+    for (std::size_t i = 0; i < expected.size(); ++i)
+      REQUIRE(std::isnan(actual[i].value) == std::isnan(expected[i].value));
+    CHECK(rms(actual) == Approx(rms(expected)).epsilon(kWeightsRms));
+  }
+  // And every figure the run wrote is committed.
+  for (const auto& entry : fs::directory_iterator(fresh))
+    if (entry.path().extension() == ".csv" || entry.path().extension() == ".png") {
+      CAPTURE(entry.path().filename().string());
+      CHECK(fs::exists(reference / entry.path().filename()));
+    }
+}
+
 bool has_figures(const std::string& dir) {
   for (const auto& entry : fs::directory_iterator(dir))
     if (entry.path().extension() == ".png" || entry.path().extension() == ".csv") return true;
@@ -145,15 +276,23 @@ TEST_CASE(
                             std::regex("test accuracy +([0-9.]+)% \\(([0-9,]+) of 10,000")));
   const double accuracy = std::stod(m[1].str()) / 100.0;
   CHECK(accuracy >= kRequiredAccuracy);
-  CHECK(accuracy == Approx(kTextAccuracy).margin(kTextAccuracyTolerance));
-  // The text's other numbers, as this machine prints them.
-  CHECK_THAT(run.output, Contains("best / worst class Bag 97.6%, Shirt 71.5%"));
+  CHECK(std::stod(m[1].str()) >= kTextAccuracyLow);
+  CHECK(std::stod(m[1].str()) <= kTextAccuracyHigh);
+  REQUIRE(std::regex_search(run.output, m,
+                            std::regex("validation +([0-9.]+)% after the last epoch")));
+  CHECK(std::stod(m[1].str()) >= kTextValidationLow);
+  CHECK(std::stod(m[1].str()) <= kTextValidationHigh);
+  REQUIRE(std::regex_search(
+      run.output, m,
+      std::regex("best / worst class (Bag|Trouser) [0-9.]+%, Shirt ([0-9.]+)%")));
+  CHECK(std::stod(m[2].str()) >= kShirtRecallLow);
+  CHECK(std::stod(m[2].str()) <= kShirtRecallHigh);
   CHECK_THAT(run.output, Contains("235,146 float32 parameters"));
 
   // Not a terminal: one line per epoch and no control characters.
   CHECK(run.output.find('\r') == std::string::npos);
-  CHECK_THAT(run.output, Contains("\nepoch  1/10  loss "));
-  CHECK_THAT(run.output, Contains("\nepoch 10/10  loss "));
+  CHECK_THAT(run.output, Contains("\nepoch  1/15  loss "));
+  CHECK_THAT(run.output, Contains("\nepoch 15/15  loss "));
 
   // The confusion matrix holds every test image once; its diagonal is the printed count.
   const auto cells = series_rows(read_figure_csv(out + "/confusion.csv"), "count");
@@ -169,14 +308,38 @@ TEST_CASE(
   const auto test_point =
       series_rows(read_figure_csv(out + "/curves.csv"), "test (once, at the end)");
   REQUIRE(test_point.size() == 1);
-  CHECK(test_point[0].x == 10);
+  CHECK(test_point[0].x == 15);
   CHECK(test_point[0].y == Approx(100 * accuracy).margin(1e-9));
 
   // The model file: 48 header bytes, 235,146 float32 parameters, the checksum.
   CHECK(fs::file_size(model) == 48 + 235146 * 4 + 4);
   CHECK_THAT(run.output, Contains("loaded back, it gives bit-identical outputs"));
 
-  require_matches_reference(kChapter, out);
+  // The mistakes the text discusses are drawn (each is one of the 24 panels), and the saved
+  // network answers them as the text says.
+  const nn::ImageDataset test = nn::load_fashion_mnist(nn::kFashionMnistDir, nn::Split::test);
+  const auto drawn = panels(read_figure_csv(out + "/misclassified.csv"));
+  nn::Network<float> net = nn::load_model<float>(model);
+  for (const Mistake& mistake : kTextMistakes) {
+    CAPTURE(mistake.index);
+    const arma::Col<unsigned char> image = test.images.pixels.col(mistake.index);
+    const arma::vec pixels = arma::conv_to<arma::vec>::from(image);
+    CHECK(std::count(drawn.begin(), drawn.end(),
+                     arma::conv_to<std::vector<double>>::from(pixels)) == 1);
+    arma::fmat X;
+    nn::Images one;
+    one.rows = one.cols = 28;
+    one.pixels = arma::Mat<unsigned char>(image);
+    nn::gather_batch(one, arma::uvec{0}, X);
+    const arma::fvec P = nn::softmax(net.forward(X)).col(0);
+    const arma::uword answer = P.index_max();
+    CHECK(answer != test.labels(mistake.index));
+    CHECK(answer == arma::uword(mistake.answer));
+    CHECK(P(answer) >= mistake.low);
+    CHECK(P(answer) <= mistake.high);
+  }
+
+  require_close_to_reference(out);
 }
 
 TEST_CASE("chapter 09 trains briefly, saves a model, and predicts what the library computes",

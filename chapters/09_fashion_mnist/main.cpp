@@ -6,7 +6,7 @@
 // saved to a file, loaded back and used to classify one image.
 //
 // Run:   ./tutorial 09        or   build/release/chapters/09_fashion_mnist [--help]
-//        [--epochs 10] [--learning-rate 0.001] [--optimizer adam] [--schedule cosine]
+//        [--epochs 15] [--learning-rate 0.001] [--optimizer adam] [--schedule cosine]
 //        [--batch-size 64] [--hidden 256,128] [--weight-decay 0] [--train-limit N]
 //        [--data DIR] [--save FILE] [--seed 42] [--out DIR]
 //        then, with the model it saved (build/release/output/09_fashion_mnist/model.nnm):
@@ -157,7 +157,7 @@ Data load_data(const std::string& dir, arma::uword train_limit) {
 // ---------------------------------------------------------------------------------------
 
 struct Settings {
-  int epochs = 10;
+  int epochs = 15;
   double learning_rate = 0.001;
   arma::uword batch_size = 64;
   std::vector<arma::uword> hidden = {256, 128};
