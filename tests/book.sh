@@ -18,6 +18,7 @@ command -v "$CHROMIUM" >/dev/null || { echo "book: error: $CHROMIUM not found" >
 command -v python3 >/dev/null || { echo "book: error: python3 not found" >&2; exit 1; }
 
 bash "$ROOT/tools/book/build.sh" "$BOOK" >/dev/null
+BOOK=$(cd "$BOOK" && pwd)  # file:// needs an absolute path
 mkdir -p "$SHOTS"
 profile=$(mktemp -d "${TMPDIR:-/tmp}/nn-book-chromium.XXXXXX")
 trap 'rm -rf "$profile"' EXIT

@@ -76,7 +76,9 @@ void fix_checksum(std::string& b) {
 void require_rejected(const std::string& bytes, const std::string& name,
                       const std::string& phrase) {
   const std::string path =
-      write_bytes(nn::test::fresh_dir("model_file_bad") + "/" + name, bytes);
+      // A folder of its own per file name: ctest runs test cases in parallel processes,
+      // and a shared folder would be emptied by one while another writes into it.
+      write_bytes(nn::test::fresh_dir("model_file_bad_" + name) + "/" + name, bytes);
   CAPTURE(name, phrase);
   try {
     (void)nn::load_model<float>(path);

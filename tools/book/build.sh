@@ -29,6 +29,9 @@ html_of() { case $1 in README.md) echo index.html ;; *) basename "$(dirname "$1"
 title_of() { sed -n 's/^# //p;T;q' "$1"; }
 
 mkdir -p "$OUT"
+OUT=$(cd "$OUT" && pwd)
+# Links to the repository's own files (a header, bench/README.md) go through this path.
+REPO_ROOT=$(realpath --relative-to="$OUT" "$ROOT")/
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/nn-book.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT
 
@@ -55,7 +58,7 @@ convert() {  # convert SOURCE HTML SOURCE_DIR PREV PREV_TITLE NEXT NEXT_TITLE [p
   pandoc "$src" -f gfm+tex_math_dollars -t html5 --standalone --mathml \
     --template "$BOOK/template.html" --lua-filter "$BOOK/links.lua" \
     --highlight-style pygments \
-    --metadata source-dir="$dir" --metadata pagetitle="$(title_of "$src")" \
+    --metadata source-dir="$dir" --metadata repo-root="$REPO_ROOT" --metadata pagetitle="$(title_of "$src")" \
     --variable nav="$(cat "$tmp/nav.html")" \
     ${prev:+--variable prev="$prev" --variable prev-title="$prev_title"} \
     ${next:+--variable next="$next" --variable next-title="$next_title"} \

@@ -5,11 +5,12 @@
 --   README.md                     -> index.html
 --   chapters/NN_name/README.md    -> NN_name.html (the fragment kept)
 --   plots/...                     -> plots/... (the book has its own copy of the figures)
---   anything else in the repo     -> ../../<path> (the book sits in build/book/, so a
+--   anything else in the repo     -> REPO_ROOT/<path> (../../ for build/book/, so a
 --                                    source file opens from the clone it was built in)
 -- Links with a scheme (https:, mailto:) and pure fragments (#section) are left alone.
 
 local source_dir = ""
+local repo_root = "../../"  -- the repository, seen from the book's folder (build.sh sets it)
 
 local function normalise(path)
   local parts = {}
@@ -33,7 +34,7 @@ local function rewrite(target)
   local chapter = full:match("^chapters/([^/]+)/README%.md$")
   if chapter then return chapter .. ".html" .. fragment end
   if full:match("^plots/") then return full .. fragment end
-  return "../../" .. full .. fragment
+  return repo_root .. full .. fragment
 end
 
 local function rewrite_raw_html(text)
@@ -45,6 +46,7 @@ return {
   {
     Meta = function(meta)
       if meta["source-dir"] then source_dir = pandoc.utils.stringify(meta["source-dir"]) end
+      if meta["repo-root"] then repo_root = pandoc.utils.stringify(meta["repo-root"]) end
     end,
   },
   {
