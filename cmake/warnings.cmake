@@ -6,7 +6,11 @@ if(CMAKE_CXX_COMPILER_ID MATCHES "GNU|Clang")
     -Wextra          # unused parameters, sign mistakes in comparisons, missing initialisers
     -Wpedantic       # no compiler extensions: the code is portable C++20
     -Wshadow         # a local that hides another one is a classic source of wrong gradients
-    -Wnon-virtual-dtor)
+    -Wnon-virtual-dtor
+    # No fused multiply-add contraction: a*b+c is rounded twice, as written, on every
+    # target. Some compilers (clang, GCC on ARM) contract by default, which would change
+    # the last bits of the toy chapters' numbers from one machine to the next.
+    -ffp-contract=off)
   if(NN_WARNINGS_AS_ERRORS)
     target_compile_options(nn_options INTERFACE -Werror)
   endif()

@@ -19,6 +19,7 @@
 //   boundary.png        the trained neuron's output over the data, and its line
 #include <armadillo>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <iostream>
@@ -229,6 +230,24 @@ void print_push_table() {
 // ---------------------------------------------------------------------------------------
 
 // [listing curvature]
+// The largest eigenvalue of a symmetric 3 x 3 matrix H, in closed form (O. K. Smith, 1961).
+// Shift and scale H to B = (H - q I) / p, with q = trace(H) / 3 (the mean eigenvalue) and
+// p = sqrt(trace((H - q I)^2) / 6). B's eigenvalues beta then sum to 0 and their squares to
+// 6, so they are the roots of beta^3 - 3 beta - det(B) = 0, which are beta = 2 cos(theta +
+// 2 pi k / 3) with cos(3 theta) = det(B) / 2. The largest is k = 0: lambda = q + 2 p
+// cos(theta).
+double largest_eigenvalue(const arma::mat& H) {
+  const double q = arma::trace(H) / 3.0;
+  const arma::mat S = H - q * arma::eye(3, 3);  // H - q I, (3 x 3), symmetric
+  const double p = std::sqrt(arma::accu(S % S) / 6.0);
+  if (p == 0.0) return q;  // H = q I: every eigenvalue is q
+  const double det_S = S(0, 0) * (S(1, 1) * S(2, 2) - S(1, 2) * S(1, 2)) -
+                       S(0, 1) * (S(0, 1) * S(2, 2) - S(1, 2) * S(0, 2)) +
+                       S(0, 2) * (S(0, 1) * S(1, 2) - S(1, 1) * S(0, 2));
+  const double r = std::clamp(det_S / (p * p * p) / 2.0, -1.0, 1.0);  // rounding may pass 1
+  return q + 2.0 * p * std::cos(std::acos(r) / 3.0);
+}
+
 // How sharply the cross-entropy loss curves at `neuron`, along its most curved direction:
 // the largest eigenvalue of its Hessian (the matrix of second derivatives),
 //     H = 1/n sum y (1 - y) x~ x~^T      with x~ = (x1, x2, 1), one column per sample.
@@ -239,7 +258,7 @@ double largest_curvature(const Neuron& neuron, const arma::mat& X) {
   const arma::mat Xt = arma::join_cols(X, arma::ones<arma::rowvec>(X.n_cols));  // (3 x n)
   const arma::mat Xs = Xt.each_row() % (A % (1.0 - A));                         // (3 x n)
   const arma::mat H = Xs * Xt.t() / static_cast<double>(X.n_cols);              // (3 x 3)
-  return arma::eig_sym(H).max();
+  return largest_eigenvalue(H);
 }
 // [end curvature]
 
