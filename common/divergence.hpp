@@ -13,8 +13,11 @@
 // measures 2.30-2.35 for ln 10 = 2.30). Training that works makes the loss smaller than
 // that, and noisy training with a rate a little too large may bounce up to a few times it;
 // 10 times it is no longer noise.
-//   nn::stop_if_diverged(loss, epoch, learning_rate);                    // NaN or inf
-//   nn::stop_if_diverged(loss, epoch, learning_rate, std::log(10.0));    // ... or > 10 ln 10
+// Where a loop measures the loss before its first update, that measured loss is the start;
+// chapter 09, which measures only after each epoch, passes ln 10.
+//   nn::stop_if_diverged(loss, epoch, learning_rate, losses.front());   // > 10 x start
+//   nn::stop_if_diverged(loss, epoch, learning_rate, std::log(10.0));    // > 10 ln 10
+//   nn::stop_if_diverged(loss, epoch, learning_rate);                    // NaN or inf only
 #pragma once
 
 #include <cmath>
@@ -41,8 +44,14 @@ inline std::string diverged_message(long epoch, const std::string& what, double 
 }
 }  // namespace detail
 
-// Throws Diverged when loss is NaN or infinite, or (given start_loss > 0) larger than
-// kDivergenceFactor * start_loss, naming the epoch and the learning rate.
+// True when loss is NaN or infinite, or (given start_loss > 0) larger than
+// kDivergenceFactor * start_loss: for a caller that wants to end a run, not the chapter.
+inline bool has_diverged(double loss, double start_loss = 0) {
+  return !std::isfinite(loss) || (start_loss > 0 && loss > kDivergenceFactor * start_loss);
+}
+
+// Throws Diverged when has_diverged(loss, start_loss), naming the epoch, what happened and
+// the learning rate.
 inline void stop_if_diverged(double loss, long epoch, double learning_rate,
                              double start_loss = 0) {
   if (!std::isfinite(loss))

@@ -239,6 +239,11 @@ TEST_CASE("chapter 07 stops a diverging optimiser, names its learning rate, and 
       {"--learning-rate 2",
        "07_training: error: SGD: training diverged at epoch 1: the loss became NaN. The "
        "learning rate (2) is probably too large; try a smaller --learning-rate.\n"},
+      // At 100 Adam's loss stays finite but passes 10 times its start (issue 16).
+      {"--adam-learning-rate 100",
+       "07_training: error: Adam: training diverged at epoch 1: the loss grew to 1.528e+27, "
+       "more than 10 times its start (1.162). The learning rate (100) is probably too large; "
+       "try a smaller --adam-learning-rate.\n"},
       {"--adam-learning-rate 1e6",
        "07_training: error: Adam: training diverged at epoch 1: the loss became NaN. The "
        "learning rate (1e+06) is probably too large; try a smaller --adam-learning-rate.\n"},

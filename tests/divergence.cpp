@@ -31,6 +31,25 @@ TEST_CASE("a finite loss far above its start stops training too", "[divergence]"
   CHECK_NOTHROW(nn::stop_if_diverged(1e300, 3, 0.1));
 }
 
+TEST_CASE("has_diverged is the same rule, for a run that should end without stopping the chapter",
+          "[divergence]") {
+  const double start = 0.6931;  // ln 2
+  CHECK_FALSE(nn::has_diverged(0.01, start));
+  CHECK_FALSE(nn::has_diverged(nn::kDivergenceFactor * start, start));
+  CHECK(nn::has_diverged(nn::kDivergenceFactor * start * 1.001, start));
+  CHECK(nn::has_diverged(std::nan(""), start));
+  CHECK(nn::has_diverged(std::numeric_limits<double>::infinity()));
+  CHECK_FALSE(nn::has_diverged(1e300));  // no start given: only NaN and inf
+  // The rule and the throwing check agree on both sides of the line.
+  for (const double loss : {0.5, 6.9, 6.94, 1e10}) {
+    CAPTURE(loss);
+    if (nn::has_diverged(loss, start))
+      CHECK_THROWS_AS(nn::stop_if_diverged(loss, 1, 0.1, start), nn::Diverged);
+    else
+      CHECK_NOTHROW(nn::stop_if_diverged(loss, 1, 0.1, start));
+  }
+}
+
 TEST_CASE("parameters that overflowed stop training with the learning rate named",
           "[divergence]") {
   CHECK_NOTHROW(nn::stop_if_parameters_diverged(true, 1, 0.1));

@@ -172,8 +172,9 @@ struct Run {
 
 // [listing train]
 // Full-batch gradient descent from `neuron`: forward, loss, backward, update, `epochs` times.
-// A run whose loss blows up stops the chapter (stop_if_diverged throws), unless the caller
-// only wants to see how far it got (the learning-rate figure): then the run just ends.
+// A run whose loss blows up (NaN, inf, or 10 times its start) stops the chapter
+// (stop_if_diverged throws), unless the caller only wants to see how far it got (the
+// learning-rate figure): then the run just ends.
 enum class OnDivergence { stop_chapter, end_run };
 
 Run train(Loss loss, const nn::Dataset& data, Neuron neuron, double learning_rate, int epochs,
@@ -184,8 +185,9 @@ Run train(Loss loss, const nn::Dataset& data, Neuron neuron, double learning_rat
     const arma::rowvec Z = neuron.w.t() * data.X + neuron.b;  // forward   (1 x n)
     const arma::rowvec A = nn::sigmoid(arma::mat(Z));
     const double L = loss_of(loss, Z, A, T);  // loss
-    if (!std::isfinite(L) && on_divergence == OnDivergence::end_run) break;
-    nn::stop_if_diverged(L, epoch, learning_rate);
+    const double start = run.losses.empty() ? L : run.losses.front();  // epoch 0's loss
+    if (on_divergence == OnDivergence::end_run && nn::has_diverged(L, start)) break;
+    nn::stop_if_diverged(L, epoch, learning_rate, start);
     run.path.push_back(neuron);
     run.losses.push_back(L);
     if (epoch == epochs) break;  // the trained neuron: measured, not updated

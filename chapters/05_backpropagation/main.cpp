@@ -185,8 +185,8 @@ Training train(const arma::mat& X, const arma::mat& Y, arma::uword n_hidden, nn:
   for (long epoch = 0; epoch <= epochs; ++epoch) {
     const Cache cache = forward(t.net, X);          // 2. forward
     const double L = loss(cache.A2, Y);             // 3. loss
-    nn::stop_if_diverged(L, epoch, learning_rate);  //    NaN or infinite: stop, say why
     t.losses.push_back(L);
+    nn::stop_if_diverged(L, epoch, learning_rate, t.losses.front());  // NaN, inf, 10 x start
     if (std::ranges::find(snapshot_at, epoch) != snapshot_at.end())
       t.snapshots.push_back({epoch, t.net});  // kept for boundary.png
     // The last pass only measures the trained network; every other one also learns.

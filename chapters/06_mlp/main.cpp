@@ -178,7 +178,7 @@ History train(nn::Network<double>& net, const nn::Dataset& data, const Settings&
       optimizer.step(params);                         // 5. update: W <- W - lr dW, ...
     }
     measure(net, data, history);
-    nn::stop_if_diverged(history.loss.back(), epoch, s.learning_rate);
+    nn::stop_if_diverged(history.loss.back(), epoch, s.learning_rate, history.loss.front());
   }
   return history;
 }

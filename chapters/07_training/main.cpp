@@ -194,8 +194,8 @@ double largest_change(const nn::Network<Real>& before, const nn::Network<Real>& 
 // [listing train]
 // Trains net for s.epochs epochs of mini-batches. losses gets the loss over the whole data
 // set before training and after every epoch. The batches depend only on (seed, epoch), so
-// every run with the same seed sees the same batches in the same order. A loss that is not
-// finite stops training: nn::stop_if_diverged throws nn::Diverged.
+// every run with the same seed sees the same batches in the same order. A loss that is NaN,
+// inf or 10 times the start stops training: nn::stop_if_diverged throws nn::Diverged.
 void train(nn::Network<Real>& net, nn::Optimizer<Real>& optimizer, const Matrix& X,
            const arma::uvec& y, const Settings& s, unsigned seed, std::vector<double>& losses) {
   const std::vector<nn::Parameter<Real>> params = net.parameters();
@@ -211,7 +211,7 @@ void train(nn::Network<Real>& net, nn::Optimizer<Real>& optimizer, const Matrix&
       optimizer.step(params);  // the one line in which SGD, momentum and Adam differ
     }
     const double loss = nn::softmax_cross_entropy(net.forward(X), y);
-    nn::stop_if_diverged(loss, epoch, optimizer.learning_rate());
+    nn::stop_if_diverged(loss, epoch, optimizer.learning_rate(), losses.front());
     losses.push_back(loss);
   }
 }
@@ -223,7 +223,7 @@ struct Run {
   int colour;
   std::vector<double> losses;  // losses[e]: after e epochs
   long diverged_at = 0;        // the epoch whose loss was not finite (0: none)
-  std::string became{};        // what that loss was: "NaN" or "inf"
+  std::string became{};        // what that loss was: "NaN", "inf" or "10x start"
   double accuracy = 0.0;       // on the 300 points, after training
 };
 
@@ -654,7 +654,10 @@ int main(int argc, char** argv) {
       } catch (const nn::Diverged& e) {
         // A start can make training blow up: that is one of the results compared here.
         run.diverged_at = long(run.losses.size());
-        run.became = std::string(e.what()).find("NaN") != std::string::npos ? "NaN" : "inf";
+        const std::string why = e.what();
+        run.became = why.find("NaN") != std::string::npos        ? "NaN"
+                     : why.find("infinite") != std::string::npos ? "inf"
+                                                                 : "10x start";
       }
       print_run(run);
       init_runs.push_back(run);

@@ -223,6 +223,9 @@ Run train_network(const std::string& name, const Splits& data, double lambda,
   nn::MiniBatches<T> batches(data.train.X, data.train.y, kBatch, settings.seed);
   Matrix dZ;  // (2 x batch), reused
   const int every = std::max(1, settings.epochs / 8);
+  // The untrained network's losses: training that grows 10 times above them has diverged.
+  const double start_objective = measure(net, data.train).loss + nn::l2_penalty(params, lambda);
+  const double start_val_loss = measure(net, data.validation).loss;
   for (int epoch = 1; epoch <= settings.epochs; ++epoch) {
     train_one_epoch(net, params, optimizer, batches, epoch, dZ);
     // Both sets measured the same way, with the weights at the end of the epoch.
@@ -230,8 +233,8 @@ Run train_network(const std::string& name, const Splits& data, double lambda,
     const Measure val = measure(net, data.validation);
     // What the optimiser minimises: J = cross-entropy + (lambda / 2) sum ||W||^2.
     const double objective = train.loss + nn::l2_penalty(params, lambda);
-    nn::stop_if_diverged(objective, epoch, settings.learning_rate);
-    nn::stop_if_diverged(val.loss, epoch, settings.learning_rate);
+    nn::stop_if_diverged(objective, epoch, settings.learning_rate, start_objective);
+    nn::stop_if_diverged(val.loss, epoch, settings.learning_rate, start_val_loss);
     run.history.record(train, objective, val);
     if (epoch == 1 || epoch % every == 0) print_row(epoch, train, objective, val);
     if (watcher != nullptr && run.stop_epoch == 0 &&
