@@ -185,7 +185,8 @@ TEST_CASE("chapter 06 prints the numbers its text quotes for other settings",
       // Too large, but no loss grows to 10 times its start: the hidden units die, the run
       // finishes, and the program says that the result is worse than guessing. Steps this
       // large amplify glibc's last bits (exp and log take other paths on a CPU without
-      // FMA), so the MLP's loss is checked to the three digits the text promises.
+      // FMA), so the MLP's loss is checked to the three digits the text promises. (At 3 the
+      // glibc paths even end with different numbers of live units, 47 or 57: not quoted.)
       {"--learning-rate 7",
        {"  linear 2-3              9     0.891037      58.0%\n"
         "  MLP 2-100-3           603     1.25",
@@ -197,9 +198,6 @@ TEST_CASE("chapter 06 prints the numbers its text quotes for other settings",
        {"  MLP 2-100-3           603     0.6",
         "      62.3%\n  guessing",
         "  MLP 2-100-3: 4 of its 100 hidden units are active (output > 0) on some point\n"}},
-      {"--learning-rate 3",
-       {"      98.3%\n  guessing",
-        "  MLP 2-100-3: 47 of its 100 hidden units are active (output > 0) on some point\n"}},
   }));
   CAPTURE(c.args);
   const RunResult run = run_chapter(kChapter, fresh_dir("06_mlp_settings"), c.args, kNoGnuplot);
