@@ -19,8 +19,8 @@ std::string percent(double fraction, int decimals) {
 
 std::string thousands(long long n) {
   // Digits from the last one backwards; unsigned so that -LLONG_MIN does not overflow.
-  unsigned long long magnitude = n < 0 ? 0ULL - static_cast<unsigned long long>(n)
-                                       : static_cast<unsigned long long>(n);
+  unsigned long long magnitude =
+      n < 0 ? 0ULL - static_cast<unsigned long long>(n) : static_cast<unsigned long long>(n);
   std::string reversed;
   for (int digit = 0; digit == 0 || magnitude > 0; ++digit, magnitude /= 10) {
     if (digit > 0 && digit % 3 == 0) reversed.push_back(',');

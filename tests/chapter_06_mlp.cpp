@@ -195,8 +195,7 @@ TEST_CASE("chapter 06 prints the numbers its text quotes for other settings",
         "  Note: MLP 2-100-3 ends with a loss above ln 3, worse than giving every class 1/3.\n"
         "  The learning rate is probably too large; try a smaller --learning-rate.\n"}},
       {"--learning-rate 5",
-       {"  MLP 2-100-3           603     0.6",
-        "      62.3%\n  guessing",
+       {"  MLP 2-100-3           603     0.6", "      62.3%\n  guessing",
         "  MLP 2-100-3: 4 of its 100 hidden units are active (output > 0) on some point\n"}},
   }));
   CAPTURE(c.args);

@@ -31,8 +31,9 @@ TEST_CASE("a finite loss far above its start stops training too", "[divergence]"
   CHECK_NOTHROW(nn::stop_if_diverged(1e300, 3, 0.1));
 }
 
-TEST_CASE("has_diverged is the same rule, for a run that should end without stopping the chapter",
-          "[divergence]") {
+TEST_CASE(
+    "has_diverged is the same rule, for a run that should end without stopping the chapter",
+    "[divergence]") {
   const double start = 0.6931;  // ln 2
   CHECK_FALSE(nn::has_diverged(0.01, start));
   CHECK_FALSE(nn::has_diverged(nn::kDivergenceFactor * start, start));

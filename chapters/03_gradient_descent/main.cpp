@@ -184,7 +184,7 @@ Run train(Loss loss, const nn::Dataset& data, Neuron neuron, double learning_rat
   for (int epoch = 0; epoch <= epochs; ++epoch) {             // epoch 0 records the start
     const arma::rowvec Z = neuron.w.t() * data.X + neuron.b;  // forward   (1 x n)
     const arma::rowvec A = nn::sigmoid(arma::mat(Z));
-    const double L = loss_of(loss, Z, A, T);  // loss
+    const double L = loss_of(loss, Z, A, T);                           // loss
     const double start = run.losses.empty() ? L : run.losses.front();  // epoch 0's loss
     if (on_divergence == OnDivergence::end_run && nn::has_diverged(L, start)) break;
     nn::stop_if_diverged(L, epoch, learning_rate, start);

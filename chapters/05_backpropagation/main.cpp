@@ -183,8 +183,8 @@ Training train(const arma::mat& X, const arma::mat& Y, arma::uword n_hidden, nn:
                long epochs, double learning_rate, const std::vector<long>& snapshot_at = {}) {
   Training t{initialise(X.n_rows, n_hidden, g), {}, {}};  // 1. initialise
   for (long epoch = 0; epoch <= epochs; ++epoch) {
-    const Cache cache = forward(t.net, X);          // 2. forward
-    const double L = loss(cache.A2, Y);             // 3. loss
+    const Cache cache = forward(t.net, X);  // 2. forward
+    const double L = loss(cache.A2, Y);     // 3. loss
     t.losses.push_back(L);
     nn::stop_if_diverged(L, epoch, learning_rate, t.losses.front());  // NaN, inf, 10 x start
     if (std::ranges::find(snapshot_at, epoch) != snapshot_at.end())
