@@ -11,8 +11,8 @@
 //   neuron_2d.png        a 2-input neuron's output over the plane, with its line w.x + b = 0
 #include <armadillo>
 
+#include <algorithm>
 #include <cmath>
-#include <cstdio>
 #include <iostream>
 #include <string>
 #include <vector>

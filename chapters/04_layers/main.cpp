@@ -14,7 +14,6 @@
 #include <armadillo>
 
 #include <chrono>
-#include <cstdio>
 #include <iostream>
 #include <string>
 #include <vector>
