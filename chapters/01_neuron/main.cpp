@@ -4,26 +4,35 @@
 // a bias, and passes the result through an activation function:
 //     z = w1 x1 + w2 x2 + w3 x3 + b      y = g(z)
 //
-// Run:   ./tutorial 01        or   build/chapters/01_neuron [--inputs 0.5,-1,2] [--help]
-// Draws (into build/release/output/01_neuron/, or --out DIR):
+// Run:   ./tutorial 01        or   build/release/chapters/01_neuron [--inputs 0.5,-1,2]
+// [--help] Draws (into build/release/output/01_neuron/, or --out DIR):
 //   neuron.png           the neuron as a diagram, with this run's numbers on it
 //   activations.png      step, sigmoid, tanh and ReLU, and their derivatives
 //   neuron_2d.png        a 2-input neuron's output over the plane, with its line w.x + b = 0
 #include <armadillo>
 
+#include <algorithm>
 #include <cmath>
-#include <cstdio>
 #include <iostream>
 #include <string>
 #include <vector>
 
 #include "common/activation.hpp"
 #include "common/cli.hpp"
+#include "common/format.hpp"
 #include "common/grid.hpp"
 #include "common/plot.hpp"
 #include "common/reproducible.hpp"
 
 namespace {
+
+// The chapter's flags (--seed and --out are every chapter's, in nn::CommandLine).
+struct Settings {
+  std::vector<double> inputs = {0.5, -1.0, 2.0};   // x1, x2, x3
+  std::vector<double> weights = {0.8, 0.2, -0.5};  // w1, w2, w3
+  double bias = 0.1;
+  std::string activation = "sigmoid";
+};
 
 // ---------------------------------------------------------------------------------------
 // 1. The neuron
@@ -50,22 +59,28 @@ double output(const Neuron& neuron, const arma::vec& x) {
 }
 // [end neuron]
 
-std::string num(double v) {
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%.4g", v);
-  return buf;
-}
+// ---------------------------------------------------------------------------------------
+// 2. The example, by hand; its figure is the neuron as a diagram (the blog post's first
+//    figure), with our numbers
+// ---------------------------------------------------------------------------------------
 
-std::string signed_term(double v) { return v < 0 ? "(" + num(v) + ")" : num(v); }
+// A negative number in brackets, so that "0.2*(-1)" reads as a product.
+std::string signed_term(double v) { return v < 0 ? "(" + nn::num(v) + ")" : nn::num(v); }
 
-// Prints the computation the way you would do it by hand.
-void explain(const Neuron& neuron, const arma::vec& x) {
+// What the diagram shows besides the neuron and its inputs.
+struct ByHand {
+  double z;  // w . x + b
+  double y;  // g(z)
+};
+
+// Prints the computation the way you would do it by hand, and returns its two results.
+ByHand section2_the_example_by_hand(const Neuron& neuron, const arma::vec& x) {
   std::cout << "The neuron\n"
-            << "  inputs   x = (" << num(x(0)) << ", " << num(x(1)) << ", " << num(x(2))
-            << ")\n"
-            << "  weights  w = (" << num(neuron.w(0)) << ", " << num(neuron.w(1)) << ", "
-            << num(neuron.w(2)) << ")\n"
-            << "  bias     b = " << num(neuron.b) << "\n"
+            << "  inputs   x = (" << nn::num(x(0)) << ", " << nn::num(x(1)) << ", "
+            << nn::num(x(2)) << ")\n"
+            << "  weights  w = (" << nn::num(neuron.w(0)) << ", " << nn::num(neuron.w(1))
+            << ", " << nn::num(neuron.w(2)) << ")\n"
+            << "  bias     b = " << nn::num(neuron.b) << "\n"
             << "  activation g = " << nn::to_string(neuron.g) << "\n\n";
   std::string products, terms;
   for (arma::uword i = 0; i < 3; ++i) {
@@ -77,33 +92,34 @@ void explain(const Neuron& neuron, const arma::vec& x) {
             << "  z = w1*x1 + w2*x2 + w3*x3 + b\n"
             << "    = " << products << signed_term(neuron.b) << "\n"
             << "    = " << terms << signed_term(neuron.b) << "\n"
-            << "    = " << num(z) << "\n"
+            << "    = " << nn::num(z) << "\n"
             << "  (the same as the dot product w.x + b = "
-            << num(arma::dot(neuron.w, x) + neuron.b)
+            << nn::num(arma::dot(neuron.w, x) + neuron.b)
             << ", which is how later chapters write it)\n\n";
   std::cout << "Step 2, the activation\n";
   switch (neuron.g) {
     case nn::Activation::sigmoid:
-      std::cout << "  y = sigmoid(z) = 1 / (1 + e^-z) = 1 / (1 + e^" << num(-z) << ") = ";
+      std::cout << "  y = sigmoid(z) = 1 / (1 + e^-z) = 1 / (1 + e^" << nn::num(-z) << ") = ";
       break;
-    case nn::Activation::tanh: std::cout << "  y = tanh(z) = tanh(" << num(z) << ") = "; break;
+    case nn::Activation::tanh:
+      std::cout << "  y = tanh(z) = tanh(" << nn::num(z) << ") = ";
+      break;
     case nn::Activation::relu:
-      std::cout << "  y = relu(z) = max(0, " << num(z) << ") = ";
+      std::cout << "  y = relu(z) = max(0, " << nn::num(z) << ") = ";
       break;
     case nn::Activation::step:
-      std::cout << "  y = step(z) = (" << num(z) << " >= 0 ? 1 : 0) = ";
+      std::cout << "  y = step(z) = (" << nn::num(z) << " >= 0 ? 1 : 0) = ";
       break;
     case nn::Activation::identity: std::cout << "  y = z = "; break;
   }
-  std::cout << num(output(neuron, x)) << "\n\n";
+  const double y = output(neuron, x);
+  std::cout << nn::num(y) << "\n\n";
+  return {z, y};
 }
 
-// ---------------------------------------------------------------------------------------
-// 2. Figure: the neuron as a diagram (the blog post's first figure), with our numbers
-// ---------------------------------------------------------------------------------------
-
-void draw_neuron(const Neuron& neuron, const arma::vec& x, const std::string& out) {
-  const double z = weighted_sum(neuron, x), y = output(neuron, x);
+void draw_neuron(const Neuron& neuron, const arma::vec& x, const ByHand& values,
+                 const std::string& out) {
+  const double z = values.z, y = values.y;
   nn::Figure fig("neuron", 900, 520);
   fig.title("One neuron: y = g(w_1x_1 + w_2x_2 + w_3x_3 + b)").no_axes();
   fig.xrange(-0.8, 10.3).yrange(-0.6, 5.6);
@@ -119,7 +135,7 @@ void draw_neuron(const Neuron& neuron, const arma::vec& x, const std::string& ou
               .in_key = false},
              {w, w});
     fig.label((in_x(i) + sum_x) / 2 - 0.2, in_y(i) - (in_y(i) - sum_y) * 0.42 + 0.32,
-              "w_" + std::to_string(i + 1) + " = " + num(w), "center", 13);
+              "w_" + std::to_string(i + 1) + " = " + nn::num(w), "center", 13);
   }
   fig.line("y", {sum_x + 0.75, out_x - 0.5}, {sum_y, sum_y},
            {.colour = 7, .width = 2.5, .in_key = false}, {y, y});
@@ -131,14 +147,14 @@ void draw_neuron(const Neuron& neuron, const arma::vec& x, const std::string& ou
   fig.points("y", {out_x}, {sum_y}, {.colour = 2, .point_size = 7, .in_key = false}, {y});
   for (arma::uword i = 0; i < 3; ++i) {
     fig.label(in_x(i), in_y(i), "x_" + std::to_string(i + 1), "center", 15);
-    fig.label(in_x(i) - 0.5, in_y(i), num(x(i)), "right", 14);
+    fig.label(in_x(i) - 0.5, in_y(i), nn::num(x(i)), "right", 14);
   }
   fig.label(sum_x, sum_y, "Σ | g", "center", 15);
   fig.label(sum_x, sum_y + 0.75, "g = " + nn::to_string(neuron.g), "center", 14);
-  fig.label(sum_x, sum_y - 0.75, "z = " + num(z), "center", 14);
+  fig.label(sum_x, sum_y - 0.75, "z = " + nn::num(z), "center", 14);
   fig.label(out_x, sum_y, "y", "center", 15, "#FFFFFF");
-  fig.label(out_x, sum_y - 0.75, "y = g(z) = " + num(y), "center", 14);
-  fig.label(sum_x, sum_y - 1.3, "+ bias b = " + num(neuron.b), "center", 14);
+  fig.label(out_x, sum_y - 0.75, "y = g(z) = " + nn::num(y), "center", 14);
+  fig.label(sum_x, sum_y - 1.3, "+ bias b = " + nn::num(neuron.b), "center", 14);
   fig.label(sum_x, 0.0, "z = w·x + b,   y = g(z)", "center", 13, "#555555");
   fig.save(out);
 }
@@ -203,48 +219,52 @@ void draw_neuron_2d(const std::string& out) {
   fig.save(out);
 }
 
+// ---------------------------------------------------------------------------------------
+// The program: the flags, the section, the figures
+// ---------------------------------------------------------------------------------------
+
+void add_flags(CLI::App& app, Settings& s) {
+  // Every number within +-1e6: a neuron's inputs and weights are of order 1, and the
+  // bound keeps w . x + b far from overflow (3 x 1e12 + 1e6), so y is always a number.
+  const CLI::Validator number = nn::FiniteWithin(1e6);
+  app.add_option("--inputs", s.inputs, "x1,x2,x3")
+      ->delimiter(',')
+      ->expected(3)
+      ->check(number)
+      ->capture_default_str();
+  app.add_option("--weights", s.weights, "w1,w2,w3")
+      ->delimiter(',')
+      ->expected(3)
+      ->check(number)
+      ->capture_default_str();
+  app.add_option("--bias", s.bias, "b")->check(number)->capture_default_str();
+  app.add_option("--activation", s.activation, "step, sigmoid, tanh or relu")
+      ->check(CLI::IsMember({"step", "sigmoid", "tanh", "relu", "identity"}))
+      ->capture_default_str();
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   nn::CommandLine cli("01_neuron", "Chapter 01: one artificial neuron, computed step by step");
-  std::vector<double> inputs = {0.5, -1.0, 2.0}, weights = {0.8, 0.2, -0.5};
-  double bias = 0.1;
-  std::string activation = "sigmoid";
-  // Every number within +-1e6: a neuron's inputs and weights are of order 1, and the
-  // bound keeps w . x + b far from overflow (3 x 1e12 + 1e6), so y is always a number.
-  const CLI::Validator number = nn::FiniteWithin(1e6);
-  cli.app()
-      .add_option("--inputs", inputs, "x1,x2,x3")
-      ->delimiter(',')
-      ->expected(3)
-      ->check(number)
-      ->capture_default_str();
-  cli.app()
-      .add_option("--weights", weights, "w1,w2,w3")
-      ->delimiter(',')
-      ->expected(3)
-      ->check(number)
-      ->capture_default_str();
-  cli.app().add_option("--bias", bias, "b")->check(number)->capture_default_str();
-  cli.app()
-      .add_option("--activation", activation, "step, sigmoid, tanh or relu")
-      ->check(CLI::IsMember({"step", "sigmoid", "tanh", "relu", "identity"}))
-      ->capture_default_str();
+  Settings s;
+  add_flags(cli.app(), s);
   if (auto code = cli.parse(argc, argv)) return *code;
   nn::make_reproducible(cli.seed());
 
   try {
     std::cout << "Chapter 01: one artificial neuron\n"
               << "=================================\n\n";
-    const Neuron neuron{arma::vec(weights), bias, nn::activation_from_string(activation)};
-    const arma::vec x(inputs);
-    explain(neuron, x);
+    // Section 1 is the neuron itself; section 2 computes it; sections 3 and 4 are figures.
+    const Neuron neuron{arma::vec(s.weights), s.bias, nn::activation_from_string(s.activation)};
+    const arma::vec x(s.inputs);  // (3)
+    const ByHand values = section2_the_example_by_hand(neuron, x);
 
-    draw_neuron(neuron, x, cli.out_dir());
-    draw_activations(cli.out_dir());
-    draw_neuron_2d(cli.out_dir());
-    std::cout << "Figures: neuron, activations, neuron_2d (.png, .csv) in " << cli.out_dir()
-              << "\n";
+    const std::string& out = cli.out_dir();
+    draw_neuron(neuron, x, values, out);
+    draw_activations(out);  // section 3
+    draw_neuron_2d(out);    // section 4
+    std::cout << "Figures: neuron, activations, neuron_2d (.png, .csv) in " << out << "\n";
   } catch (const std::exception& e) {
     std::cerr << "01_neuron: error: " << e.what() << "\n";
     return 1;

@@ -24,11 +24,21 @@
 #include "common/activation.hpp"
 #include "common/cli.hpp"
 #include "common/divergence.hpp"
+#include "common/format.hpp"
 #include "common/plot.hpp"
 #include "common/reproducible.hpp"
 #include "common/toy_data.hpp"
 
 namespace {
+
+// The chapter's flags (--seed and --out are every chapter's, in nn::CommandLine).
+struct Settings {
+  int epochs = 20;
+  double learning_rate = 0.1;
+};
+
+// Numbers in gnuplot commands and the learning rate: 3 significant digits are plenty.
+constexpr const char* kThreeDigits = "%.3g";
 
 // ---------------------------------------------------------------------------------------
 // 1. The perceptron: chapter 01's neuron with the step activation
@@ -54,6 +64,13 @@ int count_errors(const Perceptron& p, const nn::Dataset& data) {
   return errors;
 }
 
+// "w = ( 0.255,  0.139)  b =  0.252"
+std::string describe(const Perceptron& p) {
+  char buf[96];
+  std::snprintf(buf, sizeof buf, "w = (%6.3f, %6.3f)  b = %6.3f", p.w(0), p.w(1), p.b);
+  return buf;
+}
+
 // ---------------------------------------------------------------------------------------
 // 2. Rosenblatt's learning rule
 // ---------------------------------------------------------------------------------------
@@ -77,8 +94,22 @@ int train_one_epoch(Perceptron& p, const nn::Dataset& data, double learning_rate
 }
 // [end rule]
 
+// Section 2 ends with the start every gate trains from; prints it and the rule.
+Perceptron section2_start_and_rule(const Settings& s, unsigned seed) {
+  // [listing start]
+  // The same random start for every gate: w and b uniform in [-0.5, 0.5].
+  const arma::vec start_wb = arma::randu<arma::vec>(3) - 0.5;
+  const Perceptron start{start_wb.head(2), start_wb(2)};
+  // [end start]
+  std::cout << "Start (random, seed " << seed << "): " << describe(start) << "\n"
+            << "Rule: after each sample, w <- w + lr (t - y) x, b <- b + lr (t - y), lr = "
+            << nn::num(s.learning_rate, kThreeDigits) << "\n"
+            << "Training " << s.epochs << " epochs (4 samples each) on AND, OR and XOR.\n\n";
+  return start;
+}
+
 // ---------------------------------------------------------------------------------------
-// 3. Training on AND, OR and XOR
+// 3 and 4. Training on AND, OR and XOR
 // ---------------------------------------------------------------------------------------
 
 // What happened during training: the perceptron and its errors after each epoch, and the
@@ -114,18 +145,6 @@ History train(nn::Gate gate, const Perceptron& start, int epochs, double learnin
 }
 // [end train]
 
-std::string num(double v) {
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%.3g", v);
-  return buf;
-}
-
-std::string describe(const Perceptron& p) {
-  char buf[96];
-  std::snprintf(buf, sizeof buf, "w = (%6.3f, %6.3f)  b = %6.3f", p.w(0), p.w(1), p.b);
-  return buf;
-}
-
 std::string errors_text(int errors) {
   return std::to_string(errors) + (errors == 1 ? " error" : " errors");
 }
@@ -149,8 +168,27 @@ void print_history(const History& h, int shown_epochs) {
   }
 }
 
+// Trains on one gate and prints its history: every epoch until one past the first without
+// an error, or the first 8 and the last when there is none.
+History train_and_print(nn::Gate gate, const Perceptron& start, const Settings& s) {
+  History h = train(gate, start, s.epochs, s.learning_rate);
+  const int solved = h.solved_at();
+  print_history(h, solved >= 0 ? solved + 1 : 8);
+  std::cout << "\n";
+  return h;
+}
+
+// Sections 3 and 4 of the text: AND and OR are learnt, XOR never is.
+std::vector<History> section3_and_or(const Perceptron& start, const Settings& s) {
+  return {train_and_print(nn::Gate::AND, start, s), train_and_print(nn::Gate::OR, start, s)};
+}
+
+History section4_xor(const Perceptron& start, const Settings& s) {
+  return train_and_print(nn::Gate::XOR, start, s);
+}
+
 // ---------------------------------------------------------------------------------------
-// 4. Drawing a line: where w . x + b = 0 crosses the plotted square
+// Figures: drawing a line, where w . x + b = 0 crosses the plotted square
 // ---------------------------------------------------------------------------------------
 
 constexpr double kLo = -0.5, kHi = 1.5;  // the plotted square, around the unit square
@@ -183,8 +221,8 @@ Cut cut_square(const Perceptron& p) {
 // "t = 0" above a point, on a white box so that a line crossing it leaves it readable.
 void label_target(nn::Plot& plot, double x1, double x2, arma::uword t) {
   plot.command("set style textbox opaque fc rgb 'white' margins 2,1 noborder");
-  plot.command("set label 't = " + std::to_string(t) + "' at " + num(x1) + "," +
-               num(x2 + 0.27) + " center font ',11' boxed front");
+  plot.command("set label 't = " + std::to_string(t) + "' at " + nn::num(x1, kThreeDigits) +
+               "," + nn::num(x2 + 0.27, kThreeDigits) + " center font ',11' boxed front");
 }
 
 // One panel: the side that says 1 shaded in class 1's tint, the line, the four points
@@ -203,7 +241,8 @@ void draw_gate_panel(nn::Plot& plot, const Perceptron& p, nn::Gate gate,
     std::string poly = "set object polygon from ";
     for (std::size_t k = 0; k <= cut.polygon.size(); ++k) {
       const arma::vec& v = cut.polygon[k % cut.polygon.size()];
-      poly += (k ? " to " : "") + num(v(0)) + "," + num(v(1));
+      poly +=
+          (k ? " to " : "") + nn::num(v(0), kThreeDigits) + "," + nn::num(v(1), kThreeDigits);
     }
     plot.command(poly + " behind fc rgb '" + nn::tint(1) + "' fs solid 1.0 noborder");
   }
@@ -221,7 +260,7 @@ void draw_gate_panel(nn::Plot& plot, const Perceptron& p, nn::Gate gate,
 }
 
 // ---------------------------------------------------------------------------------------
-// 5. Figure: the AND perceptron's line after each epoch
+// Figure: the AND perceptron's line after each epoch
 // ---------------------------------------------------------------------------------------
 
 void draw_epochs(const History& h, const std::string& out) {
@@ -255,7 +294,7 @@ void draw_epochs(const History& h, const std::string& out) {
 }
 
 // ---------------------------------------------------------------------------------------
-// 6. Figure: errors per epoch for AND, OR and XOR
+// Figure: errors per epoch for AND, OR and XOR
 // ---------------------------------------------------------------------------------------
 
 void draw_errors(const std::vector<History>& all, const std::string& out) {
@@ -281,7 +320,7 @@ void draw_errors(const std::vector<History>& all, const std::string& out) {
 }
 
 // ---------------------------------------------------------------------------------------
-// 7. Figure: the final line for each gate
+// Figure: the final line for each gate
 // ---------------------------------------------------------------------------------------
 
 void draw_gates(const std::vector<History>& all, const std::string& out) {
@@ -299,63 +338,59 @@ void draw_gates(const std::vector<History>& all, const std::string& out) {
   fig.save(out);
 }
 
+// ---------------------------------------------------------------------------------------
+// The program: the flags, the sections, the figures, the results
+// ---------------------------------------------------------------------------------------
+
+void add_flags(CLI::App& app, Settings& s) {
+  app.add_option("--epochs", s.epochs, "Passes over the four samples")
+      ->check(CLI::Range(1, 100000))
+      ->capture_default_str();
+  app.add_option("--learning-rate", s.learning_rate, "Size of each correction (lr)")
+      ->check(nn::FinitePositive)
+      ->capture_default_str();
+}
+
+// The short results block: the first epoch from which each gate had no error, if any.
+void print_results(const std::vector<History>& all, int epochs) {
+  std::cout << "Results\n";
+  for (const History& h : all) {
+    const int solved = h.solved_at();
+    std::cout << "  " << (nn::to_string(h.gate) + ":   ").substr(0, 5);
+    if (solved >= 0) {
+      std::cout << "0 errors from epoch " << solved << " on\n";
+    } else {
+      const int fewest = *std::min_element(h.errors.begin(), h.errors.end());
+      std::cout << "never 0 errors in " << epochs << " epochs (never fewer than " << fewest
+                << ")\n";
+    }
+  }
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   nn::CommandLine cli("02_perceptron",
                       "Chapter 02: the perceptron learns AND and OR, and never XOR");
-  int epochs = 20;
-  double learning_rate = 0.1;
-  cli.app()
-      .add_option("--epochs", epochs, "Passes over the four samples")
-      ->check(CLI::Range(1, 100000))
-      ->capture_default_str();
-  cli.app()
-      .add_option("--learning-rate", learning_rate, "Size of each correction (lr)")
-      ->check(nn::FinitePositive)
-      ->capture_default_str();
+  Settings s;
+  add_flags(cli.app(), s);
   if (auto code = cli.parse(argc, argv)) return *code;
   nn::make_reproducible(cli.seed());
 
   try {
     std::cout << "Chapter 02: the perceptron\n"
               << "==========================\n\n";
-    // [listing start]
-    // The same random start for every gate: w and b uniform in [-0.5, 0.5].
-    const arma::vec start_wb = arma::randu<arma::vec>(3) - 0.5;
-    const Perceptron start{start_wb.head(2), start_wb(2)};
-    // [end start]
-    std::cout << "Start (random, seed " << cli.seed() << "): " << describe(start) << "\n"
-              << "Rule: after each sample, w <- w + lr (t - y) x, b <- b + lr (t - y), lr = "
-              << num(learning_rate) << "\n"
-              << "Training " << epochs << " epochs (4 samples each) on AND, OR and XOR.\n\n";
+    // Section 1 is the perceptron itself; sections 2 to 4 are what the program prints.
+    const Perceptron start = section2_start_and_rule(s, cli.seed());
+    std::vector<History> all = section3_and_or(start, s);  // AND, OR
+    all.push_back(section4_xor(start, s));                 // then XOR
 
-    // 3. Training on AND, OR and XOR, then the figures (sections 5 to 7).
-    std::vector<History> all;
-    for (nn::Gate gate : {nn::Gate::AND, nn::Gate::OR, nn::Gate::XOR}) {
-      all.push_back(train(gate, start, epochs, learning_rate));
-      const int solved = all.back().solved_at();
-      print_history(all.back(), solved >= 0 ? solved + 1 : 8);
-      std::cout << "\n";
-    }
-
-    draw_epochs(all[0], cli.out_dir());
-    draw_errors(all, cli.out_dir());
-    draw_gates(all, cli.out_dir());
-
-    std::cout << "Results\n";
-    for (const History& h : all) {
-      const int solved = h.solved_at();
-      std::cout << "  " << (nn::to_string(h.gate) + ":   ").substr(0, 5);
-      if (solved >= 0) {
-        std::cout << "0 errors from epoch " << solved << " on\n";
-      } else {
-        const int fewest = *std::min_element(h.errors.begin(), h.errors.end());
-        std::cout << "never 0 errors in " << epochs << " epochs (never fewer than " << fewest
-                  << ")\n";
-      }
-    }
-    std::cout << "Figures: and_epochs, errors, gates (.png, .csv) in " << cli.out_dir() << "\n";
+    const std::string& out = cli.out_dir();
+    draw_epochs(all[0], out);  // AND
+    draw_errors(all, out);
+    draw_gates(all, out);
+    print_results(all, s.epochs);
+    std::cout << "Figures: and_epochs, errors, gates (.png, .csv) in " << out << "\n";
   } catch (const std::exception& e) {
     std::cerr << "02_perceptron: error: " << e.what() << "\n";
     return 1;

@@ -29,6 +29,7 @@
 #include "common/activation.hpp"
 #include "common/cli.hpp"
 #include "common/divergence.hpp"
+#include "common/format.hpp"
 #include "common/gradient_check.hpp"
 #include "common/grid.hpp"
 #include "common/plot.hpp"
@@ -37,11 +38,12 @@
 
 namespace {
 
-std::string num(double v, const char* format = "%.4g") {
-  char buf[48];
-  std::snprintf(buf, sizeof buf, format, v);
-  return buf;
-}
+// The chapter's flags (--seed and --out are every chapter's, in nn::CommandLine).
+struct Settings {
+  double learning_rate = 1.0;
+  int epochs = 150;
+  std::string loss = "bce";  // bce (cross-entropy) or mse (squared error)
+};
 
 // ---------------------------------------------------------------------------------------
 // 1. The data: two Gaussian blobs
@@ -50,9 +52,12 @@ std::string num(double v, const char* format = "%.4g") {
 constexpr arma::uword kPerClass = 100;
 constexpr double kSpread = 1.0;  // the standard deviation of each blob
 
-nn::Dataset make_data(unsigned seed) {
+nn::Dataset section1_the_data(unsigned seed) {
   const arma::mat centres = {{-1.0, 1.0},   // class 0 around (-1, -0.5)
                              {-0.5, 0.5}};  // class 1 around (1, 0.5)
+  std::cout << "\nData: two Gaussian blobs, " << kPerClass
+            << " points each, around (-1, -0.5) and (1, 0.5), sd " << nn::num(kSpread)
+            << " (seed " << seed << ")\n";
   return nn::blobs(kPerClass, centres, kSpread, seed);
 }
 
@@ -70,6 +75,8 @@ enum class Loss { bce, mse };
 std::string to_string(Loss loss) {
   return loss == Loss::bce ? "cross-entropy" : "squared error";
 }
+
+Loss loss_from_flag(const std::string& flag) { return flag == "bce" ? Loss::bce : Loss::mse; }
 
 // [listing forward]
 // Forward, for the whole batch at once: X is (2 x n), one sample per column.
@@ -157,6 +164,14 @@ double gradient_check(Loss loss) {
 }
 // [end check]
 
+void section4_check_gradients() {
+  std::cout << "Gradient check: backward() against central differences of the loss,\n"
+               "at random weights on random data (double precision)\n";
+  for (Loss l : {Loss::bce, Loss::mse})
+    std::cout << "  " << (to_string(l) + "       ").substr(0, 16) << "relative error "
+              << nn::num(gradient_check(l), "%.1e") << "   (must be < 1e-7)\n";
+}
+
 // ---------------------------------------------------------------------------------------
 // 5. Gradient descent
 // ---------------------------------------------------------------------------------------
@@ -205,6 +220,45 @@ double accuracy(const Neuron& neuron, const nn::Dataset& data) {
   return static_cast<double>(arma::accu(predicted == data.y.t())) / data.size();
 }
 
+// Section 5's two runs, from the same start: one with the loss --loss chose, one with the
+// other loss.
+struct Descent {
+  Neuron start;
+  Run chosen, other;
+  const Run& bce() const { return chosen.loss == Loss::bce ? chosen : other; }
+  const Run& mse() const { return chosen.loss == Loss::mse ? chosen : other; }
+};
+
+// Trains with both losses from a confidently wrong start and prints the loss and accuracy
+// of both, every tenth of the way.
+Descent section5_gradient_descent(const nn::Dataset& data, const Settings& s) {
+  const Loss loss = loss_from_flag(s.loss);
+  const Loss other = loss == Loss::bce ? Loss::mse : Loss::bce;
+  // [listing start]
+  // A start that is confidently wrong: w points away from class 1.
+  const Neuron start{{-5.0, -4.0}, 0.0};
+  // [end start]
+  std::cout << "Start: w = (" << nn::num(start.w(0)) << ", " << nn::num(start.w(1))
+            << "), b = " << nn::num(start.b) << ", accuracy "
+            << nn::percent(accuracy(start, data)) << "\n\n";
+
+  std::cout << "Gradient descent, learning rate " << nn::num(s.learning_rate) << ", "
+            << s.epochs << " epochs, the same start for both losses\n";
+  Descent d{start, train(loss, data, start, s.learning_rate, s.epochs),
+            train(other, data, start, s.learning_rate, s.epochs)};
+  std::cout << "           " << to_string(loss) << "           " << to_string(other) << "\n"
+            << "  epoch      loss  accuracy         loss  accuracy\n";
+  for (int e = 0; e <= s.epochs; e += std::max(1, s.epochs / 10)) {
+    char row[96];
+    std::snprintf(row, sizeof row, "  %5d   %7.4f   %6.1f%%      %7.4f   %6.1f%%\n", e,
+                  d.chosen.losses[e], 100 * accuracy(d.chosen.path[e], data), d.other.losses[e],
+                  100 * accuracy(d.other.path[e], data));
+    std::cout << row;
+  }
+  std::cout << "\n";
+  return d;
+}
+
 // ---------------------------------------------------------------------------------------
 // 6. Why cross-entropy: how hard each loss pushes a neuron that is wrong
 // ---------------------------------------------------------------------------------------
@@ -215,15 +269,15 @@ double dL_dz(Loss loss, double z) {
   return loss == Loss::mse ? 2.0 * (y - 1.0) * y * (1.0 - y) : y - 1.0;
 }
 
-void print_push_table() {
+void section6_why_cross_entropy() {
   std::cout << "How hard each loss pushes one sample with target t = 1 (dL/dz):\n"
             << "      z        y = sigmoid(z)   squared error   cross-entropy\n";
   for (double z : {-8.0, -4.0, -2.0, 0.0, 2.0, 4.0})
-    std::cout << num(z, "%7.0f") << num(nn::sigmoid(z), "%22.5f")
-              << num(dL_dz(Loss::mse, z), "%16.5f") << num(dL_dz(Loss::bce, z), "%16.5f")
-              << "\n";
+    std::cout << nn::num(z, "%7.0f") << nn::num(nn::sigmoid(z), "%22.5f")
+              << nn::num(dL_dz(Loss::mse, z), "%16.5f")
+              << nn::num(dL_dz(Loss::bce, z), "%16.5f") << "\n";
   std::cout << "At z = -8 (confidently wrong), cross-entropy pushes "
-            << num(dL_dz(Loss::bce, -8) / dL_dz(Loss::mse, -8), "%.0f")
+            << nn::num(dL_dz(Loss::bce, -8) / dL_dz(Loss::mse, -8), "%.0f")
             << " times harder than squared error.\n\n";
 }
 
@@ -264,6 +318,36 @@ double largest_curvature(const Neuron& neuron, const arma::mat& X) {
 }
 // [end curvature]
 
+// Three learning rates for cross-entropy, whatever --loss says (the verdicts are for it),
+// from section 5's start. A run that blows up ends where it did, and is drawn up to there.
+const std::vector<double> kRates = {0.05, 1.0, 50.0};
+const std::vector<std::string> kVerdicts = {"too small", "good", "too large"};
+
+std::vector<Run> section7_learning_rates(const nn::Dataset& data, const Descent& d,
+                                         int epochs) {
+  std::vector<Run> sweep;
+  for (double lr : kRates)
+    sweep.push_back(train(Loss::bce, data, d.start, lr, epochs, OnDivergence::end_run));
+  const double lambda = largest_curvature(d.bce().path.back(), data.X);
+  std::cout << "Learning rates (cross-entropy, same start, " << epochs << " epochs)\n"
+            << "  largest curvature of the cross-entropy at the trained neuron: lambda = "
+            << nn::num(lambda) << "\n"
+            << "  near the minimum a step overshoots it when lr > 1/lambda = "
+            << nn::num(1 / lambda) << ",\n"
+            << "  and lands further from it than it started when lr > 2/lambda = "
+            << nn::num(2 / lambda) << "\n";
+  for (std::size_t k = 0; k < sweep.size(); ++k) {
+    const Run& r = sweep[k];
+    std::cout << "  lr = " << nn::num(kRates[k], "%-5g") << "  final loss "
+              << nn::num(r.losses.back(), "%.4f");
+    if (static_cast<int>(r.losses.size()) <= epochs)
+      std::cout << " (diverged at epoch " << r.losses.size() << ")";
+    std::cout << "   " << kVerdicts[k] << "\n";
+  }
+  std::cout << "\n";
+  return sweep;
+}
+
 // ---------------------------------------------------------------------------------------
 // 8. The figures
 // ---------------------------------------------------------------------------------------
@@ -282,7 +366,7 @@ void draw_surface_panel(nn::Plot& plot, const Run& run, const nn::Dataset& data,
   for (arma::uword k = 0; k < P.n_cols; ++k)
     L(k) = loss_of(run.loss, Neuron{P.col(k), b}, data.X, T);
   const arma::mat V = grid.reshape(L);
-  plot.title(to_string(run.loss) + " (b = " + num(b, "%.2f") + ")")
+  plot.title(to_string(run.loss) + " (b = " + nn::num(b, "%.2f") + ")")
       .xlabel("w_1")
       .ylabel("w_2")
       .cblabel("loss")
@@ -318,7 +402,7 @@ void draw_surface(const Run& bce, const Run& mse, const nn::Dataset& data,
   fig.layout(1, 2,
              "The loss over (w_1, w_2) and the path of gradient descent: same start, "
              "learning rate " +
-                 num(bce.learning_rate) + ", " + std::to_string(bce.path.size() - 1) +
+                 nn::num(bce.learning_rate) + ", " + std::to_string(bce.path.size() - 1) +
                  " epochs");
   draw_surface_panel(fig.panel(0), bce, data, half);
   draw_surface_panel(fig.panel(1), mse, data, half);
@@ -326,8 +410,7 @@ void draw_surface(const Run& bce, const Run& mse, const nn::Dataset& data,
 }
 
 // The loss per epoch for three learning rates.
-void draw_learning_rates(const std::vector<Run>& runs, const std::vector<std::string>& verdicts,
-                         const std::string& out) {
+void draw_learning_rates(const std::vector<Run>& runs, const std::string& out) {
   nn::Figure fig("learning_rates", 900, 520);
   fig.title("Loss per epoch for three learning rates (" + to_string(runs[0].loss) + ")")
       .xlabel("epoch")
@@ -344,7 +427,7 @@ void draw_learning_rates(const std::vector<Run>& runs, const std::vector<std::st
     const std::string diverged =
         last < epochs ? ", diverged at epoch " + std::to_string(last + 1) : "";
     const arma::vec epoch = arma::regspace(0, last);
-    fig.line("lr = " + num(r.learning_rate) + " (" + verdicts[k] + diverged + ")", epoch,
+    fig.line("lr = " + nn::num(r.learning_rate) + " (" + kVerdicts[k] + diverged + ")", epoch,
              arma::vec(r.losses), {.colour = static_cast<int>(k), .width = 2.5});
   }
   fig.save(out);
@@ -374,12 +457,13 @@ void draw_gradients(const std::string& out) {
 }
 
 // The trained neuron over the data: its output, its line.
-void draw_boundary(const Neuron& neuron, const nn::Dataset& data, const std::string& title,
-                   const std::string& out) {
+void draw_boundary(const Run& run, const nn::Dataset& data, const std::string& out) {
+  const Neuron& neuron = run.path.back();
   const nn::Grid grid(-4.5, 4.5, -4, 4, 101);
-  const arma::rowvec Y = forward(neuron, grid.points());
+  const arma::rowvec Y = forward(neuron, grid.points());  // (1 x 101*101)
   nn::Figure fig("boundary", 820, 740);
-  fig.title(title)
+  fig.title("The trained neuron (" + to_string(run.loss) +
+            "): " + nn::percent(accuracy(neuron, data)) + " of the points on their side")
       .xlabel("x_1")
       .ylabel("x_2")
       .cblabel("output y = sigmoid(w·x + b)")
@@ -404,124 +488,66 @@ void draw_boundary(const Neuron& neuron, const nn::Dataset& data, const std::str
   fig.save(out);
 }
 
-const Run& bce_of(const Run& a, const Run& b) { return a.loss == Loss::bce ? a : b; }
-const Run& mse_of(const Run& a, const Run& b) { return a.loss == Loss::mse ? a : b; }
+// ---------------------------------------------------------------------------------------
+// 9. The program: the flags, the sections, the figures, the results
+// ---------------------------------------------------------------------------------------
 
-std::string percent(double fraction) { return num(100 * fraction, "%.1f") + "%"; }
+void add_flags(CLI::App& app, Settings& s) {
+  app.add_option("--learning-rate", s.learning_rate, "Step size lr of gradient descent")
+      ->check(nn::FinitePositive)
+      ->capture_default_str();
+  app.add_option("--epochs", s.epochs, "Gradient-descent steps (each sees all samples)")
+      ->check(CLI::Range(1, 100000))
+      ->capture_default_str();
+  app.add_option("--loss", s.loss, "bce (cross-entropy) or mse (squared error)")
+      ->check(CLI::IsMember({"bce", "mse"}))
+      ->capture_default_str();
+}
+
+// The short results block: section 5's trained neuron, and the other loss's for comparison.
+void print_results(const Descent& d, const nn::Dataset& data, const Settings& s) {
+  const Neuron& trained = d.chosen.path.back();
+  std::cout << "Results (" << to_string(d.chosen.loss) << ", learning rate "
+            << nn::num(s.learning_rate) << ", " << s.epochs << " epochs)\n"
+            << "  final loss " << nn::num(d.chosen.losses.back(), "%.4f") << ", accuracy "
+            << nn::percent(accuracy(trained, data)) << "\n"
+            << "  w = (" << nn::num(trained.w(0), "%.3f") << ", "
+            << nn::num(trained.w(1), "%.3f") << "), b = " << nn::num(trained.b, "%.3f") << "\n"
+            << "  " << to_string(d.other.loss) << " from the same start: final loss "
+            << nn::num(d.other.losses.back(), "%.4f") << ", accuracy "
+            << nn::percent(accuracy(d.other.path.back(), data)) << "\n";
+}
 
 }  // namespace
 
 int main(int argc, char** argv) {
   nn::CommandLine cli("03_gradient_descent",
                       "Chapter 03: one sigmoid neuron trained by gradient descent");
-  double learning_rate = 1.0;
-  int epochs = 150;
-  std::string loss_name = "bce";
-  cli.app()
-      .add_option("--learning-rate", learning_rate, "Step size lr of gradient descent")
-      ->check(nn::FinitePositive)
-      ->capture_default_str();
-  cli.app()
-      .add_option("--epochs", epochs, "Gradient-descent steps (each sees all samples)")
-      ->check(CLI::Range(1, 100000))
-      ->capture_default_str();
-  cli.app()
-      .add_option("--loss", loss_name, "bce (cross-entropy) or mse (squared error)")
-      ->check(CLI::IsMember({"bce", "mse"}))
-      ->capture_default_str();
+  Settings s;
+  add_flags(cli.app(), s);
   if (auto code = cli.parse(argc, argv)) return *code;
   nn::make_reproducible(cli.seed());
 
   try {
     std::cout << "Chapter 03: gradient descent\n"
               << "============================\n\n";
-    const Loss loss = loss_name == "bce" ? Loss::bce : Loss::mse;
-    const Loss other = loss == Loss::bce ? Loss::mse : Loss::bce;
+    // Section 4 first: nothing below should trust a gradient that has not been checked.
+    // Sections 2 and 3 (the neuron, its loss, the chain rule) are the functions it checks.
+    section4_check_gradients();
+    const nn::Dataset data = section1_the_data(cli.seed());
+    const Descent descent = section5_gradient_descent(data, s);
+    section6_why_cross_entropy();
+    const std::vector<Run> rates = section7_learning_rates(data, descent, s.epochs);
 
-    // 4. First: nothing below should trust a gradient that has not been checked.
-    std::cout << "Gradient check: backward() against central differences of the loss,\n"
-                 "at random weights on random data (double precision)\n";
-    for (Loss l : {Loss::bce, Loss::mse})
-      std::cout << "  " << (to_string(l) + "       ").substr(0, 16) << "relative error "
-                << num(gradient_check(l), "%.1e") << "   (must be < 1e-7)\n";
-
-    const nn::Dataset data = make_data(cli.seed());
-    std::cout << "\nData: two Gaussian blobs, " << kPerClass
-              << " points each, around (-1, -0.5) and (1, 0.5), sd " << num(kSpread)
-              << " (seed " << cli.seed() << ")\n";
-    // [listing start]
-    // A start that is confidently wrong: w points away from class 1.
-    const Neuron start{{-5.0, -4.0}, 0.0};
-    // [end start]
-    std::cout << "Start: w = (" << num(start.w(0)) << ", " << num(start.w(1))
-              << "), b = " << num(start.b) << ", accuracy " << percent(accuracy(start, data))
-              << "\n\n";
-
-    // 5. Gradient descent with the chosen loss, and with the other from the same start.
-    std::cout << "Gradient descent, learning rate " << num(learning_rate) << ", " << epochs
-              << " epochs, the same start for both losses\n";
-    const Run main_run = train(loss, data, start, learning_rate, epochs);
-    const Run other_run = train(other, data, start, learning_rate, epochs);
-    std::cout << "           " << to_string(loss) << "           " << to_string(other) << "\n"
-              << "  epoch      loss  accuracy         loss  accuracy\n";
-    for (int e = 0; e <= epochs; e += std::max(1, epochs / 10)) {
-      char row[96];
-      std::snprintf(row, sizeof row, "  %5d   %7.4f   %6.1f%%      %7.4f   %6.1f%%\n", e,
-                    main_run.losses[e], 100 * accuracy(main_run.path[e], data),
-                    other_run.losses[e], 100 * accuracy(other_run.path[e], data));
-      std::cout << row;
-    }
-    std::cout << "\n";
-
-    // 6. Why cross-entropy.
-    print_push_table();
-
-    // 7. Three learning rates for cross-entropy, whatever --loss says (the verdicts
-    // are for it), from the same start. A run that blows up is drawn up to where it did.
-    const std::vector<double> rates = {0.05, 1.0, 50.0};
-    const std::vector<std::string> verdicts = {"too small", "good", "too large"};
-    std::vector<Run> sweep;
-    for (double lr : rates)
-      sweep.push_back(train(Loss::bce, data, start, lr, epochs, OnDivergence::end_run));
-    const double lambda = largest_curvature(bce_of(main_run, other_run).path.back(), data.X);
-    std::cout << "Learning rates (cross-entropy, same start, " << epochs << " epochs)\n"
-              << "  largest curvature of the cross-entropy at the trained neuron: lambda = "
-              << num(lambda) << "\n"
-              << "  near the minimum a step overshoots it when lr > 1/lambda = "
-              << num(1 / lambda) << ",\n"
-              << "  and lands further from it than it started when lr > 2/lambda = "
-              << num(2 / lambda) << "\n";
-    for (std::size_t k = 0; k < sweep.size(); ++k) {
-      const Run& r = sweep[k];
-      std::cout << "  lr = " << num(rates[k], "%-5g") << "  final loss "
-                << num(r.losses.back(), "%.4f");
-      if (static_cast<int>(r.losses.size()) <= epochs)
-        std::cout << " (diverged at epoch " << r.losses.size() << ")";
-      std::cout << "   " << verdicts[k] << "\n";
-    }
-    std::cout << "\n";
-
-    // 8. The figures, once every run has succeeded.
-    draw_surface(bce_of(main_run, other_run), mse_of(main_run, other_run), data, cli.out_dir());
-    draw_learning_rates(sweep, verdicts, cli.out_dir());
-    draw_gradients(cli.out_dir());
-    const Neuron& trained = main_run.path.back();
-    draw_boundary(trained, data,
-                  "The trained neuron (" + to_string(loss) +
-                      "): " + percent(accuracy(trained, data)) + " of the points on their side",
-                  cli.out_dir());
-
-    std::cout << "Results (" << to_string(loss) << ", learning rate " << num(learning_rate)
-              << ", " << epochs << " epochs)\n"
-              << "  final loss " << num(main_run.losses.back(), "%.4f") << ", accuracy "
-              << percent(accuracy(trained, data)) << "\n"
-              << "  w = (" << num(trained.w(0), "%.3f") << ", " << num(trained.w(1), "%.3f")
-              << "), b = " << num(trained.b, "%.3f") << "\n"
-              << "  " << to_string(other) << " from the same start: final loss "
-              << num(other_run.losses.back(), "%.4f") << ", accuracy "
-              << percent(accuracy(other_run.path.back(), data)) << "\n";
+    // The figures, once every run has succeeded.
+    const std::string& out = cli.out_dir();
+    draw_surface(descent.bce(), descent.mse(), data, out);
+    draw_learning_rates(rates, out);
+    draw_gradients(out);
+    draw_boundary(descent.chosen, data, out);
+    print_results(descent, data, s);
     std::cout << "Figures: loss_surface, learning_rates, gradients, boundary (.png, .csv) in "
-              << cli.out_dir() << "\n";
+              << out << "\n";
   } catch (const std::exception& e) {
     std::cerr << "03_gradient_descent: error: " << e.what() << "\n";
     return 1;

@@ -14,7 +14,6 @@
 #include <armadillo>
 
 #include <chrono>
-#include <cstdio>
 #include <iostream>
 #include <string>
 #include <vector>
@@ -22,6 +21,7 @@
 #include "common/activation.hpp"
 #include "common/cli.hpp"
 #include "common/diagram.hpp"
+#include "common/format.hpp"
 #include "common/grid.hpp"
 #include "common/plot.hpp"
 #include "common/reproducible.hpp"
@@ -29,11 +29,11 @@
 
 namespace {
 
-std::string num(double v, const char* format = "%.4g") {
-  char buf[48];
-  std::snprintf(buf, sizeof buf, format, v);
-  return buf;
-}
+// The chapter's flags (--seed and --out are every chapter's, in nn::CommandLine).
+struct Settings {
+  double scale = 1.0;                  // multiplies every weight and bias of the XOR network
+  std::string activation = "sigmoid";  // or step
+};
 
 // Prints a small matrix, one row per line, with a caption giving its shape.
 void print_matrix(const std::string& name, const arma::mat& M, const std::string& note) {
@@ -42,7 +42,7 @@ void print_matrix(const std::string& name, const arma::mat& M, const std::string
   for (arma::uword i = 0; i < M.n_rows; ++i) {
     std::cout << "     ";
     for (arma::uword j = 0; j < M.n_cols; ++j)
-      std::cout << num(M(i, j), whole ? "%6.0f" : "%11.6f");
+      std::cout << nn::num(M(i, j), whole ? "%6.0f" : "%11.6f");
     std::cout << "\n";
   }
 }
@@ -91,21 +91,93 @@ arma::mat forward(const Layer& layer, const arma::mat& X) {
 }
 // [end layer_matrix]
 
+// The program's section 1 (the text's sections 1 and 2): the first layer of the XOR
+// network on the four XOR inputs, computed both ways; prints every matrix.
+void section1_one_layer(const Layer& hidden, const arma::mat& X) {  // X is (2 x 4)
+  std::cout << "1. One layer, computed unit by unit and as one matrix product\n";
+  print_matrix("X", X, ", the four XOR inputs, one sample per column");
+  print_matrix("W1", hidden.W, ", one row per hidden unit");
+  print_matrix("b1", hidden.b, "");
+  const arma::mat Z1_loop = weighted_sums_loop(hidden.W, hidden.b, X);  // (2 x 4)
+  const arma::mat Z1 = weighted_sums(hidden.W, hidden.b, X);            // (2 x 4)
+  print_matrix("Z1 = W1 X + b1", Z1, ", one column per sample");
+  std::cout << "  The loop gives the same Z1: largest difference "
+            << nn::num(arma::abs(Z1_loop - Z1).max()) << "\n\n";
+}
+
 // ---------------------------------------------------------------------------------------
-// 3. Weights that compute XOR: a hand-built 2-2-1 network
+// 2, continued. Why the matrix form: the same sums, on a larger layer and batch
 // ---------------------------------------------------------------------------------------
 
-struct Network {
+constexpr arma::uword kUnits = 256, kInputs = 512, kBatch = 1000;
+
+double seconds_since(std::chrono::steady_clock::time_point start) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+}
+
+struct Timing {
+  double loop_seconds, matrix_seconds, largest_difference;
+};
+
+Timing time_loop_vs_matrix() {
+  const arma::mat W(kUnits, kInputs, arma::fill::randn);  // (256 x 512)
+  const arma::vec b(kUnits, arma::fill::randn);           // (256)
+  const arma::mat X(kInputs, kBatch, arma::fill::randu);  // (512 x 1000)
+  auto start = std::chrono::steady_clock::now();
+  const arma::mat Z_loop = weighted_sums_loop(W, b, X);
+  const double loop_seconds = seconds_since(start);
+  start = std::chrono::steady_clock::now();
+  const arma::mat Z_matrix = weighted_sums(W, b, X);
+  const double matrix_seconds = seconds_since(start);
+  return {loop_seconds, matrix_seconds, arma::abs(Z_loop - Z_matrix).max()};
+}
+
+// The program's section 3 (the end of the text's section 2): the timings are printed, never
+// tested; the largest difference is.
+Timing section3_loop_against_product() {
+  std::cout << "3. The same sums on a larger layer: a loop against Armadillo's product\n"
+            << "  W (" << kUnits << " x " << kInputs << "), X (" << kInputs << " x " << kBatch
+            << "): " << nn::num(double(kUnits * kInputs * kBatch) / 1e6, "%.0f")
+            << " million multiply-adds\n";
+  const Timing t = time_loop_vs_matrix();
+  std::cout << "  loop   " << nn::num(t.loop_seconds, "%.3f") << " s\n"
+            << "  W * X  " << nn::num(t.matrix_seconds, "%.3f") << " s   ("
+            << nn::num(t.loop_seconds / t.matrix_seconds, "%.0f")
+            << " times faster here; timings vary by machine)\n"
+            << "  largest |Z_loop - Z_matrix| = " << nn::num(t.largest_difference, "%.2g")
+            << "   (the same sums, added in another order)\n\n";
+  return t;
+}
+
+// ---------------------------------------------------------------------------------------
+// 3. The architecture of a neural network: two layers, and their diagram
+// ---------------------------------------------------------------------------------------
+
+struct TwoLayerNet {
   Layer hidden;  // W1 (2 x 2), b1 (2)
   Layer output;  // W2 (1 x 2), b2 (1)
 };
+
+void draw_architecture(const TwoLayerNet& net, const std::string& out) {
+  nn::Figure fig("architecture", 900, 560);
+  fig.title("The hand-built XOR network: 2 inputs, 2 hidden units, 1 output");
+  // [listing diagram]
+  nn::draw_network(fig, {2, 2, 1}, {net.hidden.W, net.output.W}, {net.hidden.b, net.output.b},
+                   {nn::to_string(net.hidden.g), nn::to_string(net.output.g)});
+  // [end diagram]
+  fig.save(out);
+}
+
+// ---------------------------------------------------------------------------------------
+// 4. Weights that compute XOR: a hand-built 2-2-1 network
+// ---------------------------------------------------------------------------------------
 
 // [listing xor_net]
 // Hidden unit 1 is OR:   20 x1 + 20 x2 - 10 > 0  when x1 + x2 > 0.5 (one input or both)
 // Hidden unit 2 is AND:  20 x1 + 20 x2 - 30 > 0  when x1 + x2 > 1.5 (both inputs)
 // The output unit is h1 AND NOT h2:  20 h1 - 20 h2 - 10 > 0  only when h1 = 1, h2 = 0.
 // scale multiplies every weight and bias: the larger, the closer sigmoid is to a step.
-Network hand_built_xor(double scale, nn::Activation g) {
+TwoLayerNet hand_built_xor(double scale, nn::Activation g) {
   const arma::mat W1 = {{20.0, 20.0}, {20.0, 20.0}};
   const arma::vec b1 = {-10.0, -30.0};
   const arma::mat W2 = {{20.0, -20.0}};
@@ -118,25 +190,44 @@ struct Pass {
   arma::mat H, Y;
 };
 
-Pass forward(const Network& net, const arma::mat& X) {
+Pass forward(const TwoLayerNet& net, const arma::mat& X) {
   const arma::mat H = forward(net.hidden, X);
   return {H, forward(net.output, H)};
 }
 // [end xor_net]
 
-// ---------------------------------------------------------------------------------------
-// 4. Figures: the architecture, the hidden space, the decision region
-// ---------------------------------------------------------------------------------------
+struct XorAnswers {
+  Pass pass;  // H (2 x 4) and Y (1 x 4) for the four XOR inputs
+  int right;  // how many of the four outputs are on the right side of 0.5
+};
 
-void draw_architecture(const Network& net, const std::string& out) {
-  nn::Figure fig("architecture", 900, 560);
-  fig.title("The hand-built XOR network: 2 inputs, 2 hidden units, 1 output");
-  // [listing diagram]
-  nn::draw_network(fig, {2, 2, 1}, {net.hidden.W, net.output.W}, {net.hidden.b, net.output.b},
-                   {nn::to_string(net.hidden.g), nn::to_string(net.output.g)});
-  // [end diagram]
-  fig.save(out);
+// The program's section 2 (the text's section 4): the hand-built network on the four XOR
+// inputs; prints H, Y and each sample's answer.
+XorAnswers section2_xor_network(const TwoLayerNet& net, const nn::Dataset& xor_data,
+                                const Settings& s) {
+  const arma::mat& X = xor_data.X;  // (2 x 4)
+  std::cout << "2. The hand-built XOR network (2-2-1, " << s.activation
+            << ", weights and biases times " << nn::num(s.scale) << ")\n"
+            << "  hidden unit 1 = OR, hidden unit 2 = AND, output = h1 AND NOT h2\n";
+  XorAnswers a{forward(net, X), 0};
+  print_matrix("H = g(Z1)", a.pass.H, "");
+  print_matrix("Y = g(W2 H + b2)", a.pass.Y, "");
+  for (arma::uword i = 0; i < 4; ++i) {
+    const int answer = a.pass.Y(0, i) >= 0.5 ? 1 : 0;
+    const bool ok = answer == static_cast<int>(xor_data.y(i));
+    a.right += ok;
+    std::cout << "  x = (" << nn::num(X(0, i)) << ", " << nn::num(X(1, i)) << ")  ->  h = ("
+              << nn::num(a.pass.H(0, i), "%.6f") << ", " << nn::num(a.pass.H(1, i), "%.6f")
+              << ")  ->  y = " << nn::num(a.pass.Y(0, i), "%.6f") << "   XOR " << xor_data.y(i)
+              << ", answer " << answer << (ok ? "  right" : "  WRONG") << "\n";
+  }
+  std::cout << "\n";
+  return a;
 }
+
+// ---------------------------------------------------------------------------------------
+// 5. What the hidden layer does: it moves the four XOR points
+// ---------------------------------------------------------------------------------------
 
 // The line where unit i of a 2-input layer has z = 0 (its output is g(0), the middle of
 // the step), as two points at x = lo and x = hi: w1 x + w2 y + b = 0.
@@ -170,7 +261,7 @@ void answer_label(nn::Plot& plot, const Model& model, double x, double y) {
   plot.label(x, y, one ? "y > 0.5: answer 1" : "y < 0.5: answer 0", "center", 12);
 }
 
-void draw_hidden_space(const Network& net, const nn::Dataset& xor_data, const Pass& pass,
+void draw_hidden_space(const TwoLayerNet& net, const nn::Dataset& xor_data, const Pass& pass,
                        const std::string& out) {
   nn::Figure fig("hidden_space", 1300, 620);
   fig.layout(1, 2, "What the hidden layer does: it moves the four XOR points");
@@ -191,8 +282,8 @@ void draw_hidden_space(const Network& net, const nn::Dataset& xor_data, const Pa
             {.colour = 3, .width = 2.5, .dashed = true});
   xor_points(in, X, xor_data, pass.Y);
   for (arma::uword s = 0; s < 4; ++s)
-    in.label(X(0, s) + 0.07, X(1, s) - 0.09, "(" + num(X(0, s)) + ", " + num(X(1, s)) + ")",
-             "left", 12);
+    in.label(X(0, s) + 0.07, X(1, s) - 0.09,
+             "(" + nn::num(X(0, s)) + ", " + nn::num(X(1, s)) + ")", "left", 12);
 
   nn::Plot& hid = fig.panel(1);
   hid.title("Hidden space (h_1, h_2): now one line does")
@@ -221,7 +312,11 @@ void draw_hidden_space(const Network& net, const nn::Dataset& xor_data, const Pa
   fig.save(out);
 }
 
-void draw_decision_region(const Network& net, const nn::Dataset& xor_data,
+// ---------------------------------------------------------------------------------------
+// 6. The decision region
+// ---------------------------------------------------------------------------------------
+
+void draw_decision_region(const TwoLayerNet& net, const nn::Dataset& xor_data,
                           const std::string& out) {
   const nn::Grid grid(-0.5, 1.5, -0.5, 1.5, 101);
   const arma::rowvec y = forward(net, grid.points()).Y;  // (1 x 101*101)
@@ -251,30 +346,28 @@ void draw_decision_region(const Network& net, const nn::Dataset& xor_data,
 }
 
 // ---------------------------------------------------------------------------------------
-// 5. Why the matrix form: the same sums, on a larger layer and batch
+// The program: the flags, the sections, the figures, the results
 // ---------------------------------------------------------------------------------------
 
-constexpr arma::uword kUnits = 256, kInputs = 512, kBatch = 1000;
-
-double seconds_since(std::chrono::steady_clock::time_point start) {
-  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+void add_flags(CLI::App& app, Settings& s) {
+  app.add_option("--scale", s.scale,
+                 "Multiply every weight and bias of the XOR network by this")
+      ->check(nn::FinitePositive)
+      ->capture_default_str();
+  app.add_option("--activation", s.activation, "The units' activation: sigmoid or step")
+      ->check(CLI::IsMember({"sigmoid", "step"}))
+      ->capture_default_str();
 }
 
-struct Timing {
-  double loop_seconds, matrix_seconds, largest_difference;
-};
-
-Timing time_loop_vs_matrix() {
-  const arma::mat W(kUnits, kInputs, arma::fill::randn);  // (256 x 512)
-  const arma::vec b(kUnits, arma::fill::randn);           // (256)
-  const arma::mat X(kInputs, kBatch, arma::fill::randu);  // (512 x 1000)
-  auto start = std::chrono::steady_clock::now();
-  const arma::mat Z_loop = weighted_sums_loop(W, b, X);
-  const double loop_seconds = seconds_since(start);
-  start = std::chrono::steady_clock::now();
-  const arma::mat Z_matrix = weighted_sums(W, b, X);
-  const double matrix_seconds = seconds_since(start);
-  return {loop_seconds, matrix_seconds, arma::abs(Z_loop - Z_matrix).max()};
+// The short results block.
+void print_results(int right, const Timing& t) {
+  std::cout << "Results\n"
+            << "  XOR: " << right << " of 4 right"
+            << (right == 4 ? " (every output on the right side of 0.5)"
+                           : " (try a larger --scale: the units are not sharp enough)")
+            << "\n"
+            << "  loop and matrix product agree to " << nn::num(t.largest_difference, "%.2g")
+            << " on a (" << kUnits << " x " << kBatch << ") Z\n";
 }
 
 }  // namespace
@@ -282,79 +375,29 @@ Timing time_loop_vs_matrix() {
 int main(int argc, char** argv) {
   nn::CommandLine cli("04_layers",
                       "Chapter 04: from one neuron to a layer; a hand-built network for XOR");
-  double scale = 1.0;
-  std::string activation = "sigmoid";
-  cli.app()
-      .add_option("--scale", scale, "Multiply every weight and bias of the XOR network by this")
-      ->check(nn::FinitePositive)
-      ->capture_default_str();
-  cli.app()
-      .add_option("--activation", activation, "The units' activation: sigmoid or step")
-      ->check(CLI::IsMember({"sigmoid", "step"}))
-      ->capture_default_str();
+  Settings s;
+  add_flags(cli.app(), s);
   if (auto code = cli.parse(argc, argv)) return *code;
   nn::make_reproducible(cli.seed());
 
   try {
     std::cout << "Chapter 04: from one neuron to a layer\n"
               << "======================================\n\n";
-    const Network net = hand_built_xor(scale, nn::activation_from_string(activation));
+    const TwoLayerNet net = hand_built_xor(s.scale, nn::activation_from_string(s.activation));
     const nn::Dataset xor_data = nn::logic_gate(nn::Gate::XOR);
-    const arma::mat& X = xor_data.X;  // (2 x 4)
 
-    std::cout << "1. One layer, computed unit by unit and as one matrix product\n";
-    print_matrix("X", X, ", the four XOR inputs, one sample per column");
-    print_matrix("W1", net.hidden.W, ", one row per hidden unit");
-    print_matrix("b1", net.hidden.b, "");
-    const arma::mat Z1_loop = weighted_sums_loop(net.hidden.W, net.hidden.b, X);
-    const arma::mat Z1 = weighted_sums(net.hidden.W, net.hidden.b, X);
-    print_matrix("Z1 = W1 X + b1", Z1, ", one column per sample");
-    std::cout << "  The loop gives the same Z1: largest difference "
-              << num(arma::abs(Z1_loop - Z1).max()) << "\n\n";
+    // The program's three sections; the text's sections 3, 5 and 6 are the figures.
+    section1_one_layer(net.hidden, xor_data.X);
+    const XorAnswers xor_answers = section2_xor_network(net, xor_data, s);
+    const Timing timing = section3_loop_against_product();
 
-    std::cout << "2. The hand-built XOR network (2-2-1, " << activation
-              << ", weights and biases times " << num(scale) << ")\n"
-              << "  hidden unit 1 = OR, hidden unit 2 = AND, output = h1 AND NOT h2\n";
-    const Pass pass = forward(net, X);
-    print_matrix("H = g(Z1)", pass.H, "");
-    print_matrix("Y = g(W2 H + b2)", pass.Y, "");
-    int right = 0;
-    for (arma::uword s = 0; s < 4; ++s) {
-      const int answer = pass.Y(0, s) >= 0.5 ? 1 : 0;
-      const bool ok = answer == static_cast<int>(xor_data.y(s));
-      right += ok;
-      std::cout << "  x = (" << num(X(0, s)) << ", " << num(X(1, s)) << ")  ->  h = ("
-                << num(pass.H(0, s), "%.6f") << ", " << num(pass.H(1, s), "%.6f")
-                << ")  ->  y = " << num(pass.Y(0, s), "%.6f") << "   XOR " << xor_data.y(s)
-                << ", answer " << answer << (ok ? "  right" : "  WRONG") << "\n";
-    }
-    std::cout << "\n";
-
-    std::cout << "3. The same sums on a larger layer: a loop against Armadillo's product\n"
-              << "  W (" << kUnits << " x " << kInputs << "), X (" << kInputs << " x " << kBatch
-              << "): " << num(double(kUnits * kInputs * kBatch) / 1e6, "%.0f")
-              << " million multiply-adds\n";
-    const Timing t = time_loop_vs_matrix();
-    std::cout << "  loop   " << num(t.loop_seconds, "%.3f") << " s\n"
-              << "  W * X  " << num(t.matrix_seconds, "%.3f") << " s   ("
-              << num(t.loop_seconds / t.matrix_seconds, "%.0f")
-              << " times faster here; timings vary by machine)\n"
-              << "  largest |Z_loop - Z_matrix| = " << num(t.largest_difference, "%.2g")
-              << "   (the same sums, added in another order)\n\n";
-
-    draw_architecture(net, cli.out_dir());
-    draw_hidden_space(net, xor_data, pass, cli.out_dir());
-    draw_decision_region(net, xor_data, cli.out_dir());
-
-    std::cout << "Results\n"
-              << "  XOR: " << right << " of 4 right"
-              << (right == 4 ? " (every output on the right side of 0.5)"
-                             : " (try a larger --scale: the units are not sharp enough)")
-              << "\n"
-              << "  loop and matrix product agree to " << num(t.largest_difference, "%.2g")
-              << " on a (" << kUnits << " x " << kBatch << ") Z\n"
-              << "Figures: architecture, hidden_space, decision_region (.png, .csv) in "
-              << cli.out_dir() << "\n";
+    const std::string& out = cli.out_dir();
+    draw_architecture(net, out);
+    draw_hidden_space(net, xor_data, xor_answers.pass, out);
+    draw_decision_region(net, xor_data, out);
+    print_results(xor_answers.right, timing);
+    std::cout << "Figures: architecture, hidden_space, decision_region (.png, .csv) in " << out
+              << "\n";
   } catch (const std::exception& e) {
     std::cerr << "04_layers: error: " << e.what() << "\n";
     return 1;

@@ -27,6 +27,7 @@
 #include <cmath>
 #include <cstdio>
 #include <iostream>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -34,6 +35,7 @@
 #include "common/cli.hpp"
 #include "common/diagram.hpp"
 #include "common/divergence.hpp"
+#include "common/format.hpp"
 #include "common/gradient_check.hpp"
 #include "common/grid.hpp"
 #include "common/plot.hpp"
@@ -47,12 +49,21 @@ namespace {
 //   W1 (H x 2)   b1 (H)            Z1, A1 (H x m)   the hidden layer
 //   W2 (1 x H)   b2 (1)            Z2, A2 (1 x m)   the output layer
 
+// The chapter's flags (--seed and --out are every chapter's, in nn::CommandLine).
+struct Settings {
+  long epochs = 2000;
+  double learning_rate = 1.0;
+  arma::uword hidden = 4;  // H
+  std::string hidden_activation = "tanh";
+  unsigned n_seeds = 50;  // section 8's random starts for each network size
+};
+
 // ---------------------------------------------------------------------------------------
 // The network, what a forward pass remembers, and the gradients
 // ---------------------------------------------------------------------------------------
 
 // [listing network]
-struct Network {
+struct TwoLayerNet {
   nn::Activation g;  // the hidden units' activation (tanh unless --hidden-activation)
   arma::mat W1;      // (H x 2)  row j: the weights of hidden unit j
   arma::vec b1;      // (H)
@@ -82,8 +93,8 @@ struct Gradients {
 // [listing initialise]
 // Weights drawn from a standard normal distribution, biases zero. The weights must differ:
 // hidden units that start equal receive equal gradients and stay equal forever.
-Network initialise(arma::uword n_inputs, arma::uword n_hidden, nn::Activation g) {
-  Network net;
+TwoLayerNet initialise(arma::uword n_inputs, arma::uword n_hidden, nn::Activation g) {
+  TwoLayerNet net;
   net.g = g;
   net.W1 = arma::randn(n_hidden, n_inputs);  // (H x 2)
   net.b1 = arma::zeros(n_hidden);            // (H)
@@ -98,7 +109,7 @@ Network initialise(arma::uword n_inputs, arma::uword n_hidden, nn::Activation g)
 // ---------------------------------------------------------------------------------------
 
 // [listing forward]
-Cache forward(const Network& net, const arma::mat& X) {  // X is (2 x m)
+Cache forward(const TwoLayerNet& net, const arma::mat& X) {  // X is (2 x m)
   Cache c;
   c.Z1 = net.W1 * X;  // (H x 2)(2 x m) = (H x m)
   c.Z1.each_col() += net.b1;
@@ -131,7 +142,8 @@ double loss(const arma::mat& A2, const arma::mat& Y) {  // both (1 x m)
 
 // [listing backward]
 // The chain rule, from the loss back to the first layer (the text derives each line).
-Gradients backward(const Network& net, const Cache& c, const arma::mat& X, const arma::mat& Y) {
+Gradients backward(const TwoLayerNet& net, const Cache& c, const arma::mat& X,
+                   const arma::mat& Y) {
   const double m = static_cast<double>(X.n_cols);
   Gradients grads;
   // The output layer: z2 = W2 a1 + b2, a2 = sigmoid(z2)
@@ -155,7 +167,7 @@ Gradients backward(const Network& net, const Cache& c, const arma::mat& X, const
 
 // [listing update]
 // One step of gradient descent: move every parameter a little against its gradient.
-void update(Network& net, const Gradients& grads, double learning_rate) {
+void update(TwoLayerNet& net, const Gradients& grads, double learning_rate) {
   net.W1 -= learning_rate * grads.dW1;
   net.b1 -= learning_rate * grads.db1;
   net.W2 -= learning_rate * grads.dW2;
@@ -169,11 +181,11 @@ void update(Network& net, const Gradients& grads, double learning_rate) {
 
 struct Snapshot {
   long epoch;
-  Network net;  // as it was at that epoch
+  TwoLayerNet net;  // as it was at that epoch
 };
 
 struct Training {
-  Network net;                      // after the last update
+  TwoLayerNet net;                  // after the last update
   std::vector<double> losses;       // losses[e]: the loss after e updates, e = 0..epochs
   std::vector<Snapshot> snapshots;  // the network at the epochs asked for
 };
@@ -200,11 +212,36 @@ Training train(const arma::mat& X, const arma::mat& Y, arma::uword n_hidden, nn:
 // [end train]
 
 // Every output on the right side of 0.5: the network computes XOR.
-bool solves(const Network& net, const arma::mat& X, const arma::mat& Y) {
+bool solves(const TwoLayerNet& net, const arma::mat& X, const arma::mat& Y) {
   const arma::mat A2 = forward(net, X).A2;
   for (arma::uword i = 0; i < Y.n_cols; ++i)
     if ((A2(0, i) > 0.5) != (Y(0, i) > 0.5)) return false;
   return true;
+}
+
+// The run the text follows. Prints the loss at epochs 0, 1, 2, 5, 10, 20, 50, ... and at the
+// end; returns every epoch's loss and the network at the moments boundary.png shows.
+Training section6_learn_xor(const arma::mat& X, const arma::mat& Y, const Settings& s,
+                            unsigned seed) {
+  std::cout << "Learning XOR with a 2-" << s.hidden << "-1 network (" << s.hidden_activation
+            << " hidden units, a sigmoid output, binary cross-entropy),\n"
+            << "full-batch gradient descent: " << s.epochs << " epochs, learning rate "
+            << nn::num(s.learning_rate) << ", seed " << seed << ".\n\n";
+  // The moments boundary.png shows: the random start, two early epochs and the end.
+  std::vector<long> snapshot_at = {0};
+  for (long e : {10L, 50L, s.epochs})
+    if (e <= s.epochs && e > snapshot_at.back()) snapshot_at.push_back(e);
+  const nn::Activation g = nn::activation_from_string(s.hidden_activation);
+  Training t = train(X, Y, s.hidden, g, s.epochs, s.learning_rate, snapshot_at);
+
+  std::vector<long> shown = {0};
+  for (long decade = 1; decade < s.epochs; decade *= 10)
+    for (long step : {1L, 2L, 5L})
+      if (step * decade < s.epochs) shown.push_back(step * decade);
+  shown.push_back(s.epochs);
+  std::cout << "  epoch      loss\n";
+  for (long e : shown) std::printf("  %5ld   %.6f\n", e, t.losses[e]);
+  return t;
 }
 
 // ---------------------------------------------------------------------------------------
@@ -224,29 +261,42 @@ std::vector<GradientCheck> check_gradients(arma::uword n_hidden, nn::Activation 
   const arma::uword m = 5;
   const arma::mat X = arma::randn(2, m);                                        // (2 x m)
   const arma::mat Y = arma::conv_to<arma::mat>::from(arma::randu(1, m) > 0.5);  // (1 x m)
-  Network net = initialise(2, n_hidden, g);
+  TwoLayerNet net = initialise(2, n_hidden, g);
   net.b1 = arma::randn(n_hidden);  // non-zero biases too, so db1 is tested in general
   net.b2 = arma::randn(1);
   const Gradients grads = backward(net, forward(net, X), X, Y);
 
-  // loss_with(&Network::W1) is the function P -> the loss with W1 replaced by P and the
-  // other parameters fixed (&Network::W1 names the member W1 of any Network).
-  const auto loss_with = [&](auto Network::*parameter) {
-    return [&, parameter](const arma::mat& P) {
-      Network changed = net;
+  // error(&TwoLayerNet::W1, grads.dW1) compares dW1 with the central differences of the
+  // loss as a function of W1 alone, the other parameters fixed (&TwoLayerNet::W1 names the
+  // member W1 of any TwoLayerNet).
+  const auto error = [&](auto TwoLayerNet::*parameter, const arma::mat& analytic) {
+    const auto loss_with = [&](const arma::mat& P) {
+      TwoLayerNet changed = net;
       changed.*parameter = P;
       return loss(forward(changed, X).A2, Y);
     };
+    return nn::relative_error(analytic, nn::numerical_gradient(loss_with, net.*parameter));
   };
-  using nn::numerical_gradient, nn::relative_error;
-  return {
-      {"W1", relative_error(grads.dW1, numerical_gradient(loss_with(&Network::W1), net.W1))},
-      {"b1", relative_error(grads.db1, numerical_gradient(loss_with(&Network::b1), net.b1))},
-      {"W2", relative_error(grads.dW2, numerical_gradient(loss_with(&Network::W2), net.W2))},
-      {"b2", relative_error(grads.db2, numerical_gradient(loss_with(&Network::b2), net.b2))},
-  };
+  return {{"W1", error(&TwoLayerNet::W1, grads.dW1)},
+          {"b1", error(&TwoLayerNet::b1, grads.db1)},
+          {"W2", error(&TwoLayerNet::W2, grads.dW2)},
+          {"b2", error(&TwoLayerNet::b2, grads.db2)}};
 }
 // [end gradient_check]
+
+// Prints each parameter's relative error, on a fresh random network and random data.
+void section7_check_gradients(const Settings& s) {
+  std::cout << "\nGradient check: backward() against central differences (h = 1e-5),\n"
+            << "in double, on random weights, inputs and targets. Relative error:\n";
+  bool all_good = true;
+  const nn::Activation g = nn::activation_from_string(s.hidden_activation);
+  for (const GradientCheck& c : check_gradients(s.hidden, g)) {
+    std::cout << "  d" << c.name << "  " << nn::num(c.relative_error, "%.2e") << "\n";
+    all_good = all_good && c.relative_error < 1e-7;
+  }
+  std::cout << (all_good ? "  all below 1e-7: the backward pass is the gradient of the loss\n"
+                         : "  ABOVE 1e-7: the backward pass does not match the loss\n");
+}
 
 // ---------------------------------------------------------------------------------------
 // 8. Does every start work? The same training from many seeds
@@ -256,7 +306,7 @@ struct SeedRun {
   unsigned seed;
   bool learned;                // every output on the right side of 0.5 at the end
   std::vector<double> losses;  // the loss at every epoch
-  Network net;                 // at the end
+  TwoLayerNet net;             // at the end
 };
 
 struct Survey {
@@ -290,15 +340,40 @@ std::string summary(const Survey& s, unsigned n_seeds) {
          (s.n_diverged ? ", " + std::to_string(s.n_diverged) + " diverge" : "");
 }
 
+struct EveryStart {
+  std::vector<Survey> surveys;         // 2, 3, 4 and 8 hidden units; none with --survey-seeds 0
+  std::optional<SeedRun> first_stuck;  // the first run that did not learn, for stuck.png
+};
+
+// How many random starts learn XOR, for a few network sizes. Prints one line per size and
+// what the first run that did not learn answers.
+EveryStart section8_every_start(const arma::mat& X, const arma::mat& Y, const Settings& s) {
+  EveryStart result;
+  if (s.n_seeds == 0) return result;
+  const nn::Activation g = nn::activation_from_string(s.hidden_activation);
+  std::cout << "\nThe same training from seeds 1.." << s.n_seeds << ":\n";
+  for (arma::uword H : {2, 3, 4, 8}) {
+    result.surveys.push_back(seed_survey(X, Y, H, g, s.epochs, s.learning_rate, s.n_seeds));
+    std::cout << "  " << summary(result.surveys.back(), s.n_seeds) << "\n";
+  }
+  for (const Survey& survey : result.surveys)
+    for (const SeedRun& r : survey.runs)
+      if (!result.first_stuck && !r.learned) result.first_stuck = r;
+  if (result.first_stuck) {
+    const SeedRun& stuck = *result.first_stuck;
+    const arma::mat A2 = forward(stuck.net, X).A2;  // (1 x 4)
+    std::printf(
+        "  The first that did not learn (%d hidden units, seed %u) outputs\n"
+        "  %.4f %.4f %.4f %.4f for XOR's 0 1 1 0: see stuck.png\n",
+        static_cast<int>(stuck.net.W1.n_rows), stuck.seed, A2(0, 0), A2(0, 1), A2(0, 2),
+        A2(0, 3));
+  }
+  return result;
+}
+
 // ---------------------------------------------------------------------------------------
 // 9. Figures
 // ---------------------------------------------------------------------------------------
-
-std::string num(double v, const char* format = "%.4g") {
-  char buf[32];
-  std::snprintf(buf, sizeof buf, format, v);
-  return buf;
-}
 
 // The plane the figures show: the unit square and a margin around it.
 constexpr double kLo = -0.5, kHi = 1.5;
@@ -314,7 +389,7 @@ void draw_loss(const Training& t, double learning_rate, const std::string& out) 
   const arma::uword n = t.losses.size();
   const arma::vec epoch = arma::regspace(0, static_cast<double>(n) - 1);
   nn::Figure fig("loss", 900, 520);
-  fig.title("Binary cross-entropy while learning XOR (learning rate " + num(learning_rate) +
+  fig.title("Binary cross-entropy while learning XOR (learning rate " + nn::num(learning_rate) +
             ")")
       .xlabel("epoch (one forward and backward pass over the four samples)")
       .ylabel("loss L (log scale)")
@@ -333,7 +408,7 @@ void draw_loss(const Training& t, double learning_rate, const std::string& out) 
 
 void draw_boundaries(const Training& t, const nn::Dataset& data, const std::string& out) {
   const nn::Grid grid(kLo, kHi, kLo, kHi, kGridPoints);
-  const arma::mat P = grid.points();                   // (2 x 61*61)
+  const arma::mat P = grid.points();                   // (2 x 51*51)
   const int n = static_cast<int>(t.snapshots.size());  // 4, unless --epochs is under 50
   const int rows = n == 4 ? 2 : 1, cols = n == 4 ? 2 : n;
   nn::Figure fig("boundary", 550 * cols, 500 * rows + 40);
@@ -343,7 +418,7 @@ void draw_boundaries(const Training& t, const nn::Dataset& data, const std::stri
     const arma::mat V = grid.reshape(A2);
     nn::Plot& p = fig.panel(k);
     square_panel(p, "epoch " + std::to_string(t.snapshots[k].epoch) + ", loss " +
-                        num(t.losses[t.snapshots[k].epoch], "%.3f"));
+                        nn::num(t.losses[t.snapshots[k].epoch], "%.3f"));
     p.cblabel("a_2").cbrange(0, 1).key("below");
     p.heatmap("a2", grid.xs, grid.ys, V, true, 0, 1);
     p.contour("a_2 = 0.5", grid.xs, grid.ys, V, {0.5}, {.colour = 7, .width = 2.5});
@@ -375,7 +450,7 @@ void line_across_plane(double w1, double w2, double b, arma::vec& lx, arma::vec&
 }
 
 // name: the figure's file name; what: the first words of its title.
-void draw_hidden_units(const Network& net, const nn::Dataset& data, const std::string& name,
+void draw_hidden_units(const TwoLayerNet& net, const nn::Dataset& data, const std::string& name,
                        const std::string& what, const std::string& out) {
   const nn::Grid grid(kLo, kHi, kLo, kHi, kGridPoints);
   const arma::mat P = grid.points();
@@ -392,9 +467,9 @@ void draw_hidden_units(const Network& net, const nn::Dataset& data, const std::s
     const arma::rowvec a = c.A1.row(j);
     nn::Plot& p = fig.panel(static_cast<std::size_t>(j));
     const double w1 = net.W1(j, 0), w2 = net.W1(j, 1), b = net.b1(j);
-    square_panel(p, "unit " + std::to_string(j + 1) + ":  w = (" + num(w1, "%.2f") + ", " +
-                        num(w2, "%.2f") + "), b = " + num(b, "%.2f") +
-                        ",  W_2 = " + num(net.W2(0, j), "%.2f"));
+    square_panel(p, "unit " + std::to_string(j + 1) + ":  w = (" + nn::num(w1, "%.2f") + ", " +
+                        nn::num(w2, "%.2f") + "), b = " + nn::num(b, "%.2f") +
+                        ",  W_2 = " + nn::num(net.W2(0, j), "%.2f"));
     p.cblabel("hidden output a_1").key("below");
     if (net.g == nn::Activation::tanh) p.cbrange(-1, 1);
     if (net.g == nn::Activation::sigmoid) p.cbrange(0, 1);
@@ -428,7 +503,7 @@ void draw_hidden_units(const Network& net, const nn::Dataset& data, const std::s
 }
 
 // The trained network as a diagram: its actual weights on the edges.
-void draw_network_diagram(const Network& net, const std::string& out) {
+void draw_network_diagram(const TwoLayerNet& net, const std::string& out) {
   nn::Figure fig("network", 900, 560);
   fig.title("The trained 2-" + std::to_string(net.W1.n_rows) +
             "-1 network: edge width |w|, orange w > 0, blue w < 0");
@@ -488,129 +563,81 @@ void draw_seeds(const std::vector<Survey>& surveys, unsigned n_seeds, long epoch
   fig.save(out);
 }
 
-}  // namespace
+// ---------------------------------------------------------------------------------------
+// 10. The program: the flags, the sections in order, the results, the figures
+// ---------------------------------------------------------------------------------------
 
-// ---------------------------------------------------------------------------------------
-// 10. The program
-// ---------------------------------------------------------------------------------------
+void add_flags(CLI::App& app, Settings& s) {
+  app.add_option("--epochs", s.epochs, "Passes of gradient descent over the four samples")
+      ->check(CLI::Range(1L, 1000000L))
+      ->capture_default_str();
+  app.add_option("--learning-rate", s.learning_rate, "The gradient descent step size")
+      ->check(nn::FinitePositive)
+      ->capture_default_str();
+  app.add_option("--hidden", s.hidden, "The number of hidden units H")
+      ->check(CLI::Range(arma::uword{1}, arma::uword{16}))
+      ->capture_default_str();
+  app.add_option("--hidden-activation", s.hidden_activation, "The hidden units' activation")
+      ->check(CLI::IsMember({"tanh", "sigmoid", "relu"}))
+      ->capture_default_str();
+  app.add_option("--survey-seeds", s.n_seeds,
+                 "How many seeds section 8 trains each network size from (0 skips it)")
+      ->check(CLI::Range(0u, 1000u))
+      ->capture_default_str();
+}
+
+// The short results block: what the network of section 6 answers for each sample.
+void print_results(const Training& t, const arma::mat& X, const arma::mat& Y, const Settings& s,
+                   unsigned seed) {
+  const Cache final_pass = forward(t.net, X);
+  std::cout << "\nResults (seed " << seed << ", H = " << s.hidden << ")\n"
+            << "  x1 x2  XOR   network output a2\n";
+  for (arma::uword i = 0; i < X.n_cols; ++i)
+    std::cout << "   " << X(0, i) << "  " << X(1, i) << "    " << Y(0, i) << "   "
+              << nn::num(final_pass.A2(0, i), "%.4f") << "\n";
+  std::cout << "  final loss " << nn::num(t.losses.back(), "%.6f") << " after " << s.epochs
+            << (s.epochs == 1 ? " epoch; " : " epochs; ")
+            << (solves(t.net, X, Y) ? "XOR learned (every output on the right side of 0.5)"
+                                    : "XOR NOT learned (an output on the wrong side of 0.5)")
+            << "\n\n";
+}
+
+}  // namespace
 
 int main(int argc, char** argv) {
   nn::CommandLine cli("05_backpropagation",
                       "Chapter 05: backpropagation, a 2-H-1 network learns XOR from random "
                       "weights");
-  long epochs = 2000;
-  double learning_rate = 1.0;
-  arma::uword hidden = 4;
-  std::string hidden_activation = "tanh";
-  unsigned n_seeds = 50;
-  cli.app()
-      .add_option("--epochs", epochs, "Passes of gradient descent over the four samples")
-      ->check(CLI::Range(1L, 1000000L))
-      ->capture_default_str();
-  cli.app()
-      .add_option("--learning-rate", learning_rate, "The gradient descent step size")
-      ->check(nn::FinitePositive)
-      ->capture_default_str();
-  cli.app()
-      .add_option("--hidden", hidden, "The number of hidden units H")
-      ->check(CLI::Range(arma::uword{1}, arma::uword{16}))
-      ->capture_default_str();
-  cli.app()
-      .add_option("--hidden-activation", hidden_activation, "The hidden units' activation")
-      ->check(CLI::IsMember({"tanh", "sigmoid", "relu"}))
-      ->capture_default_str();
-  cli.app()
-      .add_option("--survey-seeds", n_seeds,
-                  "How many seeds section 8 trains each network size from (0 skips it)")
-      ->check(CLI::Range(0u, 1000u))
-      ->capture_default_str();
+  Settings s;
+  add_flags(cli.app(), s);
   if (auto code = cli.parse(argc, argv)) return *code;
   nn::make_reproducible(cli.seed());
 
   try {
     std::cout << "Chapter 05: backpropagation\n"
               << "===========================\n\n";
-    const nn::Activation g = nn::activation_from_string(hidden_activation);
     const nn::Dataset data = nn::logic_gate(nn::Gate::XOR);
     const arma::mat& X = data.X;                                    // (2 x 4)
     const arma::mat Y = arma::conv_to<arma::rowvec>::from(data.y);  // (1 x 4)
 
-    std::cout << "Learning XOR with a 2-" << hidden << "-1 network (" << hidden_activation
-              << " hidden units, a sigmoid output, binary cross-entropy),\n"
-              << "full-batch gradient descent: " << epochs << " epochs, learning rate "
-              << num(learning_rate) << ", seed " << cli.seed() << ".\n\n";
+    // Sections 1 to 5 are the functions train() calls; 6 to 8 are what the program prints.
+    const Training t = section6_learn_xor(X, Y, s, cli.seed());
+    section7_check_gradients(s);
+    const EveryStart starts = section8_every_start(X, Y, s);
+    print_results(t, X, Y, s, cli.seed());
 
-    // The moments boundary.png shows: the random start, two early epochs and the end.
-    std::vector<long> snapshot_at = {0};
-    for (long e : {10L, 50L, epochs})
-      if (e <= epochs && e > snapshot_at.back()) snapshot_at.push_back(e);
-    const Training t = train(X, Y, hidden, g, epochs, learning_rate, snapshot_at);
-    // The loss at epochs 0, 1, 2, 5, 10, 20, 50, ... and at the end.
-    std::vector<long> shown = {0};
-    for (long decade = 1; decade < epochs; decade *= 10)
-      for (long step : {1L, 2L, 5L})
-        if (step * decade < epochs) shown.push_back(step * decade);
-    shown.push_back(epochs);
-    std::cout << "  epoch      loss\n";
-    for (long e : shown) std::printf("  %5ld   %.6f\n", e, t.losses[e]);
-
-    // Gradient check, on a fresh random network and random data.
-    std::cout << "\nGradient check: backward() against central differences (h = 1e-5),\n"
-              << "in double, on random weights, inputs and targets. Relative error:\n";
-    bool all_good = true;
-    for (const GradientCheck& c : check_gradients(hidden, g)) {
-      std::cout << "  d" << c.name << "  " << num(c.relative_error, "%.2e") << "\n";
-      all_good = all_good && c.relative_error < 1e-7;
-    }
-    std::cout << (all_good ? "  all below 1e-7: the backward pass is the gradient of the loss\n"
-                           : "  ABOVE 1e-7: the backward pass does not match the loss\n");
-
-    // How many random starts learn XOR, for a few network sizes.
-    std::vector<Survey> surveys;
-    const SeedRun* first_stuck = nullptr;  // drawn in stuck.png
-    if (n_seeds > 0) {
-      std::cout << "\nThe same training from seeds 1.." << n_seeds << ":\n";
-      for (arma::uword H : {2, 3, 4, 8}) {
-        surveys.push_back(seed_survey(X, Y, H, g, epochs, learning_rate, n_seeds));
-        std::cout << "  " << summary(surveys.back(), n_seeds) << "\n";
-      }
-      for (const Survey& s : surveys)
-        for (const SeedRun& r : s.runs)
-          if (!first_stuck && !r.learned) first_stuck = &r;
-      if (first_stuck) {
-        const arma::mat A2 = forward(first_stuck->net, X).A2;
-        std::printf(
-            "  The first that did not learn (%d hidden units, seed %u) outputs\n"
-            "  %.4f %.4f %.4f %.4f for XOR's 0 1 1 0: see stuck.png\n",
-            static_cast<int>(first_stuck->net.W1.n_rows), first_stuck->seed, A2(0, 0), A2(0, 1),
-            A2(0, 2), A2(0, 3));
-      }
-    }
-
-    const Cache final_pass = forward(t.net, X);
-    std::cout << "\nResults (seed " << cli.seed() << ", H = " << hidden << ")\n"
-              << "  x1 x2  XOR   network output a2\n";
-    for (arma::uword i = 0; i < X.n_cols; ++i)
-      std::cout << "   " << X(0, i) << "  " << X(1, i) << "    " << Y(0, i) << "   "
-                << num(final_pass.A2(0, i), "%.4f") << "\n";
-    std::cout << "  final loss " << num(t.losses.back(), "%.6f") << " after " << epochs
-              << (epochs == 1 ? " epoch; " : " epochs; ")
-              << (solves(t.net, X, Y) ? "XOR learned (every output on the right side of 0.5)"
-                                      : "XOR NOT learned (an output on the wrong side of 0.5)")
-              << "\n\n";
-
-    draw_loss(t, learning_rate, cli.out_dir());
-    draw_boundaries(t, data, cli.out_dir());
-    draw_hidden_units(t.net, data, "hidden_units", "Trained", cli.out_dir());
-    draw_network_diagram(t.net, cli.out_dir());
-    if (!surveys.empty()) draw_seeds(surveys, n_seeds, epochs, cli.out_dir());
-    if (first_stuck)
-      draw_hidden_units(first_stuck->net, data, "stuck",
-                        "Stuck (seed " + std::to_string(first_stuck->seed) + ")",
-                        cli.out_dir());
+    const std::string& out = cli.out_dir();
+    draw_loss(t, s.learning_rate, out);
+    draw_boundaries(t, data, out);
+    draw_hidden_units(t.net, data, "hidden_units", "Trained", out);
+    draw_network_diagram(t.net, out);
+    if (!starts.surveys.empty()) draw_seeds(starts.surveys, s.n_seeds, s.epochs, out);
+    if (starts.first_stuck)
+      draw_hidden_units(starts.first_stuck->net, data, "stuck",
+                        "Stuck (seed " + std::to_string(starts.first_stuck->seed) + ")", out);
     std::cout << "Figures: loss, boundary, hidden_units, network"
-              << (surveys.empty() ? "" : ", seeds") << (first_stuck ? ", stuck" : "")
-              << " (.png, .csv) in " << cli.out_dir() << "\n";
+              << (starts.surveys.empty() ? "" : ", seeds")
+              << (starts.first_stuck ? ", stuck" : "") << " (.png, .csv) in " << out << "\n";
   } catch (const std::exception& e) {
     std::cerr << "05_backpropagation: error: " << e.what() << "\n";
     return 1;
