@@ -99,6 +99,41 @@ TEST_CASE("mini-batches reuse their buffers for batches of the same size", "[bat
   CHECK(batches.X().memptr() == buffer);
 }
 
+TEMPLATE_TEST_CASE("mini-batches of bytes are the same batches, converted to [0, 1] exactly",
+                   "[batches]", float, double) {
+  // 7 "images" of 256 pixels: every byte value 0..255 occurs, in another place in each.
+  const arma::uword n = 7, pixels = 256;
+  arma::Mat<unsigned char> bytes(pixels, n);
+  for (arma::uword j = 0; j < n; ++j)
+    for (arma::uword p = 0; p < pixels; ++p) bytes(p, j) = (unsigned char)((p + 37 * j) % 256);
+  const arma::uvec y = arma::regspace<arma::uvec>(10, 10 + n - 1);
+  const arma::Mat<TestType> as_real = arma::conv_to<arma::Mat<TestType>>::from(bytes);
+  nn::MiniBatches<TestType, unsigned char> from_bytes(bytes, y, 3, 5);
+  nn::MiniBatches<TestType> from_reals(as_real, y, 3, 5);
+  for (arma::uword epoch = 0; epoch < 2; ++epoch) {
+    if (epoch > 0) {  // epoch 0: the unshuffled order 0, 1, ..., n-1
+      from_bytes.shuffle(epoch);
+      from_reals.shuffle(epoch);
+    }
+    REQUIRE(from_bytes.count() == 3);  // 3 + 3 + 1 samples
+    for (arma::uword k = 0; k < from_bytes.count(); ++k) {
+      CAPTURE(epoch, k);
+      from_bytes.gather(k);
+      from_reals.gather(k);
+      CHECK(arma::all(from_bytes.indices() == from_reals.indices()));
+      CHECK(arma::all(from_bytes.y() == from_reals.y()));
+      // Bit for bit the division pixel / 255 of each gathered column (not a multiplication
+      // by 1/255, which differs in the last bit for about half the byte values).
+      const arma::Mat<TestType> expected = from_reals.X() / TestType(255);
+      REQUIRE(from_bytes.X().n_rows == pixels);
+      REQUIRE(from_bytes.X().n_cols == expected.n_cols);
+      CHECK(arma::approx_equal(from_bytes.X(), expected, "absdiff", TestType(0)));
+      CHECK(from_bytes.X().min() >= TestType(0));
+      CHECK(from_bytes.X().max() <= TestType(1));
+    }
+  }
+}
+
 TEST_CASE("gather_columns copies the chosen columns and checks them", "[batches]") {
   const arma::mat X = {{1, 2, 3, 4}, {5, 6, 7, 8}};
   arma::mat out;

@@ -29,6 +29,7 @@
 #include "common/batches.hpp"
 #include "common/cli.hpp"
 #include "common/divergence.hpp"
+#include "common/format.hpp"
 #include "common/grid.hpp"
 #include "common/initializer.hpp"
 #include "common/loss.hpp"
@@ -49,32 +50,35 @@ namespace {
 //   P  (K x B)   softmax(Z): the probability of each class, every column sums to 1
 //   dZ (K x B)   dL/dZ = (P - Y) / B, where backpropagation starts
 
-std::string num(double v, const char* format = "%.4g") {
-  char buf[48];
-  std::snprintf(buf, sizeof buf, format, v);
-  return buf;
-}
-
 // A loss to six decimals, or in e-notation once it is too large for that to be readable.
 std::string loss_text(double loss) {
-  return std::abs(loss) < 100 ? num(loss, "%.6f") : num(loss, "%.4e");
+  return std::abs(loss) < 100 ? nn::num(loss, "%.6f") : nn::num(loss, "%.4e");
 }
 
-std::string percent(double fraction) { return num(100.0 * fraction, "%.1f") + "%"; }
-
-// A probability to six decimals; NaN as NaN (printf may write -nan).
-std::string probability_text(double p) { return std::isnan(p) ? "NaN" : num(p, "%.6f"); }
-
-// ---------------------------------------------------------------------------------------
-// 1. The data: three spiral arms
-// ---------------------------------------------------------------------------------------
-
-constexpr arma::uword kPerClass = 100;  // points per arm
-constexpr arma::uword kClasses = 3;     // K
-constexpr double kAngleNoise = 0.2;     // the standard deviation of the noise on the angle
+// The chapter's settings (the command line can change each of them).
+struct Settings {
+  long epochs = 500;            // passes over the training points
+  double learning_rate = 0.5;   // SGD's step size, both models
+  arma::uword batch_size = 30;  // samples per step: 10 steps per epoch
+  arma::uword hidden = 100;     // H, the MLP's hidden units
+  unsigned seed = 42;           // the spiral, the starting weights and the batches
+};
 
 // ---------------------------------------------------------------------------------------
-// 2. Softmax, and why it is computed with a shift
+// 1. From five functions to a library
+// ---------------------------------------------------------------------------------------
+//
+//   chapter 05           common/ (this chapter)
+//   1. initialise()      nn::Network(sizes, ...) and Dense::initialize(Initializer, rng)
+//   2. forward()         Network::forward(X): Dense::forward, layer after layer
+//   3. loss()            nn::softmax_cross_entropy(Z, y, dZ): the loss, and dL/dZ
+//   4. backward()        Network::backward(dZ): Dense::backward, from the last layer back
+//   5. update()          nn::Sgd::step(parameters): theta <- theta - lr dtheta, for every
+//                        W and b of every layer
+// and two new pieces: nn::MiniBatches (which samples each step sees) and nn::accuracy.
+
+// ---------------------------------------------------------------------------------------
+// 2. More than two classes: softmax, and why it is computed with a shift
 // ---------------------------------------------------------------------------------------
 
 // [listing naive_softmax]
@@ -86,7 +90,11 @@ arma::vec naive_softmax(const arma::vec& z) {
 }
 // [end naive_softmax]
 
-void show_softmax_overflow() {
+// A probability to six decimals; NaN as NaN (printf may write -nan).
+std::string probability_text(double p) { return std::isnan(p) ? "NaN" : nn::num(p, "%.6f"); }
+
+// The naive softmax and nn::softmax on the same logits, small and large.
+void section2_softmax_overflow() {
   const arma::vec small = {2.0, 1.0, 0.0}, large = {1002.0, 1001.0, 1000.0};
   const auto show = [](const char* what, const arma::vec& p) {
     std::printf("  %-36s (%s, %s, %s)\n", what, probability_text(p(0)).c_str(),
@@ -104,35 +112,15 @@ void show_softmax_overflow() {
 }
 
 // ---------------------------------------------------------------------------------------
-// 3. The model: chapter 05's five parts, now in common/
+// 3. The loss: cross-entropy, and why dZ = (P - Y) / m
 // ---------------------------------------------------------------------------------------
 //
-//   chapter 05           common/ (this chapter)
-//   1. initialise()      nn::Network(sizes, ...) and Dense::initialize(Initializer, rng)
-//   2. forward()         Network::forward(X): Dense::forward, layer after layer
-//   3. loss()            nn::softmax_cross_entropy(Z, y, dZ): the loss, and dL/dZ
-//   4. backward()        Network::backward(dZ): Dense::backward, from the last layer back
-//   5. update()          nn::Sgd::step(parameters): theta <- theta - lr dtheta, for every
-//                        W and b of every layer
-// and two new pieces: nn::MiniBatches (which samples each step sees) and nn::accuracy.
+// nn::softmax_cross_entropy(Z, y, dZ) in common/loss.hpp: the mean of -ln P(true class)
+// over the batch, and its gradient dZ = (P - Y) / m, where backpropagation starts.
 
-// [listing model]
-// sizes = {2, 3}: a linear softmax classifier, Z = W X + b. sizes = {2, H, 3}: one hidden
-// layer of H ReLU units, Z = W2 relu(W1 X + b1) + b2. The last layer's activation is the
-// identity: its outputs are the logits that softmax_cross_entropy turns into probabilities.
-nn::Network<double> make_model(const std::vector<arma::uword>& sizes, std::mt19937_64& rng,
-                               const nn::Initializer& output_init) {
-  nn::Network<double> net(sizes, nn::Activation::relu, nn::Activation::identity);
-  for (std::size_t l = 0; l < net.n_layers(); ++l) {
-    const bool output_layer = l + 1 == net.n_layers();
-    // The hidden layer: He's N(0, 2 / n_in), made for ReLU (chapter 07). Every b = 0.
-    net.layer(l).initialize(output_layer ? output_init : nn::Initializer::he(), rng);
-  }
-  return net;
-}
-// The output layer starts with small weights: every logit near 0, every class near 1/K.
-const nn::Initializer kOutputInit = nn::Initializer::normal(0.01);
-// [end model]
+// ---------------------------------------------------------------------------------------
+// 4. Mini-batch stochastic gradient descent
+// ---------------------------------------------------------------------------------------
 
 // Loss and accuracy on the whole training set, epoch by epoch; index 0 is before training.
 struct History {
@@ -148,16 +136,6 @@ void measure(nn::Network<double>& net, const nn::Dataset& data, History& history
   history.accuracy.push_back(nn::accuracy(predicted, data.y));
 }
 // [end measure]
-
-// ---------------------------------------------------------------------------------------
-// 4. Training: mini-batch stochastic gradient descent
-// ---------------------------------------------------------------------------------------
-
-struct Settings {
-  long epochs;
-  double learning_rate;
-  arma::uword batch_size;
-};
 
 // [listing train]
 History train(nn::Network<double>& net, const nn::Dataset& data, const Settings& s,
@@ -200,7 +178,114 @@ void train_model(Model& m, const nn::Dataset& data, const Settings& s, unsigned 
 }
 
 // ---------------------------------------------------------------------------------------
-// 5. Sanity check: learn a tiny subset by heart
+// 5. The data and the two models
+// ---------------------------------------------------------------------------------------
+
+constexpr arma::uword kPerClass = 100;  // points per arm
+constexpr arma::uword kClasses = 3;     // K
+constexpr double kAngleNoise = 0.2;     // the standard deviation of the noise on the angle
+
+// [listing model]
+// sizes = {2, 3}: a linear softmax classifier, Z = W X + b. sizes = {2, H, 3}: one hidden
+// layer of H ReLU units, Z = W2 relu(W1 X + b1) + b2. The last layer's activation is the
+// identity: its outputs are the logits that softmax_cross_entropy turns into probabilities.
+nn::Network<double> make_model(const std::vector<arma::uword>& sizes, std::mt19937_64& rng,
+                               const nn::Initializer& output_init) {
+  nn::Network<double> net(sizes, nn::Activation::relu, nn::Activation::identity);
+  for (std::size_t l = 0; l < net.n_layers(); ++l) {
+    const bool output_layer = l + 1 == net.n_layers();
+    // The hidden layer: He's N(0, 2 / n_in), made for ReLU (chapter 07). Every b = 0.
+    net.layer(l).initialize(output_layer ? output_init : nn::Initializer::he(), rng);
+  }
+  return net;
+}
+// The output layer starts with small weights: every logit near 0, every class near 1/K.
+const nn::Initializer kOutputInit = nn::Initializer::normal(0.01);
+// [end model]
+
+// The linear classifier and the MLP, their weights drawn in that order by rng.
+std::vector<Model> section5_data_and_models(const nn::Dataset& data, const Settings& s,
+                                            std::mt19937_64& rng) {
+  std::vector<Model> models;
+  models.push_back({"linear 2-3", make_model({2, kClasses}, rng, kOutputInit), {}});
+  models.push_back({"MLP 2-" + std::to_string(s.hidden) + "-3",
+                    make_model({2, s.hidden, kClasses}, rng, kOutputInit),
+                    {}});
+  const arma::uword n = data.size();
+  const arma::uword batches_per_epoch = (n + s.batch_size - 1) / s.batch_size;
+  std::cout << "The data: " << kClasses << " spiral arms of " << kPerClass << " points (" << n
+            << " in all), seed " << s.seed << ".\n"
+            << "Two models, both trained by mini-batch SGD: " << s.epochs << " epochs of "
+            << batches_per_epoch << (batches_per_epoch == 1 ? " batch of " : " batches of ")
+            << s.batch_size << ", learning rate " << nn::num(s.learning_rate) << ".\n";
+  std::printf("  %-14s %-30s %5u parameters\n", models[0].name.c_str(), "Z = W X + b",
+              unsigned(models[0].net.n_parameters()));
+  std::printf("  %-14s %-30s %5u parameters\n\n", models[1].name.c_str(),
+              "Z = W2 relu(W1 X + b1) + b2", unsigned(models[1].net.n_parameters()));
+  return models;
+}
+
+// ---------------------------------------------------------------------------------------
+// 6. Sanity check 1: the loss before training is ln K
+// ---------------------------------------------------------------------------------------
+
+// Both models' loss before any update, and the MLP's had its output layer started with
+// He's weights (drawn by rng, after the models' own).
+void section6_loss_before_training(std::vector<Model>& models, const nn::Dataset& data,
+                                   const Settings& s, std::mt19937_64& rng) {
+  const double ln_K = std::log(double(kClasses));
+  History before_linear, before_mlp;
+  measure(models[0].net, data, before_linear);
+  measure(models[1].net, data, before_mlp);
+  nn::Network<double> he_output = models[1].net;  // the same hidden layer, and an output
+  he_output.layer(1).initialize(nn::Initializer::he(), rng);  // layer with He's weights
+  History before_he;
+  measure(he_output, data, before_he);
+  std::printf(
+      "Sanity check 1: the loss before training\n"
+      "  Knowing nothing, a %u-class model gives every class 1/%u: loss -ln(1/%u) = ln %u "
+      "= %.6f\n"
+      "  %-14s %.6f\n  %-14s %.6f\n"
+      "  (had its output layer started with He's N(0, 2/%u) weights too, the MLP\n"
+      "  would start at %.6f)\n\n",
+      unsigned(kClasses), unsigned(kClasses), unsigned(kClasses), unsigned(kClasses), ln_K,
+      models[0].name.c_str(), before_linear.loss[0], models[1].name.c_str(), before_mlp.loss[0],
+      unsigned(s.hidden), before_he.loss[0]);
+}
+
+// ---------------------------------------------------------------------------------------
+// 7. Training: a line cannot follow a spiral
+// ---------------------------------------------------------------------------------------
+
+// The epochs the table shows: 0, 1, 2, 5, 10, 20, 50, ... and the last.
+std::vector<long> shown_epochs(long epochs) {
+  std::vector<long> shown = {0};
+  for (long decade = 1; decade < epochs; decade *= 10)
+    for (long step : {1L, 2L, 5L})
+      if (step * decade < epochs) shown.push_back(step * decade);
+  shown.push_back(epochs);
+  return shown;
+}
+
+// Trains both models on the same batches; prints their loss and accuracy at a few epochs.
+void section7_training(std::vector<Model>& models, const nn::Dataset& data, const Settings& s) {
+  for (Model& m : models) train_model(m, data, s, s.seed);
+  std::cout << "Training: loss and accuracy on all " << data.size()
+            << " points after each epoch\n";
+  std::printf("  %6s   %-20s   %s\n", "", models[0].name.c_str(), models[1].name.c_str());
+  std::printf("  %6s   %10s %9s   %10s %9s\n", "epoch", "loss", "accuracy", "loss", "accuracy");
+  for (long e : shown_epochs(s.epochs)) {
+    std::printf("  %6ld", e);
+    for (const Model& m : models)
+      std::printf("   %10s %9s", loss_text(m.history.loss[e]).c_str(),
+                  nn::percent(m.history.accuracy[e]).c_str());
+    std::printf("\n");
+  }
+  std::cout << "\n";
+}
+
+// ---------------------------------------------------------------------------------------
+// 8. Sanity check 2: learn 20 points by heart
 // ---------------------------------------------------------------------------------------
 
 constexpr arma::uword kTinySize = 20;
@@ -216,8 +301,33 @@ nn::Dataset tiny_subset(const nn::Dataset& data, unsigned seed) {
   return tiny;
 }
 
+// Fresh copies of both models (the same start as section 5's), trained full-batch on 20
+// points for 2,000 epochs: a model that cannot learn 20 points has a bug.
+void section8_learn_by_heart(const nn::Dataset& data, const Settings& s) {
+  const nn::Dataset tiny = tiny_subset(data, s.seed);
+  Settings tiny_settings = s;
+  tiny_settings.epochs = kTinyEpochs;
+  tiny_settings.batch_size = kTinySize;
+  std::printf("Sanity check 2: learn %u of the points by heart (full batch, %ld epochs)\n",
+              unsigned(kTinySize), kTinyEpochs);
+  std::mt19937_64 rng(s.seed);
+  std::vector<Model> models;
+  models.push_back({"linear 2-3", make_model({2, kClasses}, rng, kOutputInit), {}});
+  models.push_back({"MLP 2-" + std::to_string(s.hidden) + "-3",
+                    make_model({2, s.hidden, kClasses}, rng, kOutputInit),
+                    {}});
+  for (Model& m : models) {
+    train_model(m, tiny, tiny_settings, s.seed);
+    std::printf("  %-14s loss %s -> %s, accuracy %s\n", m.name.c_str(),
+                loss_text(m.history.loss.front()).c_str(),
+                loss_text(m.history.loss.back()).c_str(),
+                nn::percent(m.history.accuracy.back()).c_str());
+  }
+  std::cout << "\n";
+}
+
 // ---------------------------------------------------------------------------------------
-// 6. Printing
+// Results
 // ---------------------------------------------------------------------------------------
 
 // How many units of the first hidden layer output more than 0 for at least one point of X.
@@ -231,18 +341,30 @@ arma::uword active_hidden_units(nn::Network<double>& net, const arma::mat& X) {
   return active;
 }
 
-// The epochs the table shows: 0, 1, 2, 5, 10, 20, 50, ... and the last.
-std::vector<long> shown_epochs(long epochs) {
-  std::vector<long> shown = {0};
-  for (long decade = 1; decade < epochs; decade *= 10)
-    for (long step : {1L, 2L, 5L})
-      if (step * decade < epochs) shown.push_back(step * decade);
-  shown.push_back(epochs);
-  return shown;
+void print_results(std::vector<Model>& models, const nn::Dataset& data, const Settings& s) {
+  const double ln_K = std::log(double(kClasses));
+  std::cout << "Results (seed " << s.seed << ", " << data.size() << " training points)\n";
+  std::printf("  %-14s %10s %12s %10s\n", "model", "parameters", "final loss", "accuracy");
+  for (const Model& m : models)
+    std::printf("  %-14s %10u %12s %10s\n", m.name.c_str(), unsigned(m.net.n_parameters()),
+                loss_text(m.history.loss.back()).c_str(),
+                nn::percent(m.history.accuracy.back()).c_str());
+  std::printf("  %-14s %10s %12s %10s\n", "guessing", "", nn::num(ln_K, "%.6f").c_str(),
+              nn::percent(1.0 / kClasses).c_str());
+  std::printf("  %s: %u of its %u hidden units are active (output > 0) on some point\n",
+              models[1].name.c_str(), unsigned(active_hidden_units(models[1].net, data.X)),
+              unsigned(s.hidden));
+  for (const Model& m : models)
+    if (m.history.loss.back() >= ln_K)
+      std::cout << "  Note: " << m.name
+                << " ends with a loss above ln 3, worse than giving every class 1/3.\n"
+                   "  The learning rate is probably too large; try a smaller "
+                   "--learning-rate.\n";
+  std::cout << "\n";
 }
 
 // ---------------------------------------------------------------------------------------
-// 7. Figures
+// Figures
 // ---------------------------------------------------------------------------------------
 
 constexpr double kLo = -1.15, kHi = 1.15;  // the plane shown: the arms end at radius 1
@@ -259,7 +381,7 @@ void draw_regions(std::vector<Model>& models, const nn::Dataset& data, const std
     const arma::urowvec predicted = models[m].net.predict(P).t();  // (81*81)
     nn::Plot& p = fig.panel(m);
     p.title(models[m].name + ": training accuracy " +
-            percent(models[m].history.accuracy.back()))
+            nn::percent(models[m].history.accuracy.back()))
         .xlabel("x_1")
         .ylabel("x_2")
         .square()
@@ -305,134 +427,50 @@ void draw_curves(const std::vector<Model>& models, const std::string& out) {
   fig.save(out);
 }
 
-}  // namespace
+// ---------------------------------------------------------------------------------------
+// The program
+// ---------------------------------------------------------------------------------------
 
-// ---------------------------------------------------------------------------------------
-// 8. The program
-// ---------------------------------------------------------------------------------------
+// The chapter's own flags, each with its range (a bad value: one error line, exit code 2).
+void add_flags(CLI::App& app, Settings& s) {
+  app.add_option("--epochs", s.epochs, "Passes over the 300 training points")
+      ->check(CLI::Range(1L, 100000L))
+      ->capture_default_str();
+  app.add_option("--learning-rate", s.learning_rate, "The SGD step size (both models)")
+      ->check(nn::FinitePositive)
+      ->capture_default_str();
+  app.add_option("--hidden", s.hidden, "Hidden units H of the MLP")
+      ->check(CLI::Range(arma::uword{1}, arma::uword{1000}))
+      ->capture_default_str();
+  app.add_option("--batch-size", s.batch_size,
+                 "Samples per SGD step (300: all of them, full-batch gradient descent)")
+      ->check(CLI::Range(arma::uword{1}, kPerClass * kClasses))
+      ->capture_default_str();
+}
+
+}  // namespace
 
 int main(int argc, char** argv) {
   nn::CommandLine cli("06_mlp",
                       "Chapter 06: the multilayer perceptron as a library; a linear softmax "
                       "classifier and a 2-H-3 ReLU network on a spiral");
-  Settings s{500, 0.5, 30};
-  arma::uword hidden = 100;
-  const arma::uword n = kPerClass * kClasses;
-  cli.app()
-      .add_option("--epochs", s.epochs, "Passes over the 300 training points")
-      ->check(CLI::Range(1L, 100000L))
-      ->capture_default_str();
-  cli.app()
-      .add_option("--learning-rate", s.learning_rate, "The SGD step size (both models)")
-      ->check(nn::FinitePositive)
-      ->capture_default_str();
-  cli.app()
-      .add_option("--hidden", hidden, "Hidden units H of the MLP")
-      ->check(CLI::Range(arma::uword{1}, arma::uword{1000}))
-      ->capture_default_str();
-  cli.app()
-      .add_option("--batch-size", s.batch_size,
-                  "Samples per SGD step (300: all of them, full-batch gradient descent)")
-      ->check(CLI::Range(arma::uword{1}, n))
-      ->capture_default_str();
+  Settings s;
+  add_flags(cli.app(), s);
   if (auto code = cli.parse(argc, argv)) return *code;
   nn::make_reproducible(cli.seed());
+  s.seed = cli.seed();
 
   try {
     std::cout << "Chapter 06: the multilayer perceptron as a library\n"
               << "==================================================\n\n";
-    show_softmax_overflow();
-
-    const nn::Dataset data = nn::spiral(kPerClass, kClasses, kAngleNoise, cli.seed());
-    std::mt19937_64 rng(cli.seed());
-    std::vector<Model> models;
-    models.push_back({"linear 2-3", make_model({2, kClasses}, rng, kOutputInit), {}});
-    const std::string mlp_name = "MLP 2-" + std::to_string(hidden) + "-3";
-    models.push_back({mlp_name, make_model({2, hidden, kClasses}, rng, kOutputInit), {}});
-    const arma::uword batches_per_epoch = (n + s.batch_size - 1) / s.batch_size;
-    std::cout << "The data: " << kClasses << " spiral arms of " << kPerClass << " points (" << n
-              << " in all), seed " << cli.seed() << ".\n"
-              << "Two models, both trained by mini-batch SGD: " << s.epochs << " epochs of "
-              << batches_per_epoch << (batches_per_epoch == 1 ? " batch of " : " batches of ")
-              << s.batch_size << ", learning rate " << num(s.learning_rate) << ".\n";
-    std::printf("  %-14s %-30s %5u parameters\n", models[0].name.c_str(), "Z = W X + b",
-                unsigned(models[0].net.n_parameters()));
-    std::printf("  %-14s %-30s %5u parameters\n\n", models[1].name.c_str(),
-                "Z = W2 relu(W1 X + b1) + b2", unsigned(models[1].net.n_parameters()));
-
-    // Sanity check 1: the loss before training.
-    const double ln_K = std::log(double(kClasses));
-    History before_linear, before_mlp;
-    measure(models[0].net, data, before_linear);
-    measure(models[1].net, data, before_mlp);
-    nn::Network<double> he_output = models[1].net;  // the same hidden layer, and an output
-    he_output.layer(1).initialize(nn::Initializer::he(), rng);  // layer with He's weights
-    History before_he;
-    measure(he_output, data, before_he);
-    std::printf(
-        "Sanity check 1: the loss before training\n"
-        "  Knowing nothing, a %u-class model gives every class 1/%u: loss -ln(1/%u) = ln %u "
-        "= %.6f\n"
-        "  %-14s %.6f\n  %-14s %.6f\n"
-        "  (had its output layer started with He's N(0, 2/%u) weights too, the MLP\n"
-        "  would start at %.6f)\n\n",
-        unsigned(kClasses), unsigned(kClasses), unsigned(kClasses), unsigned(kClasses), ln_K,
-        models[0].name.c_str(), before_linear.loss[0], models[1].name.c_str(),
-        before_mlp.loss[0], unsigned(hidden), before_he.loss[0]);
-
-    // Training.
-    for (Model& m : models) train_model(m, data, s, cli.seed());
-    std::cout << "Training: loss and accuracy on all " << n << " points after each epoch\n";
-    std::printf("  %6s   %-20s   %s\n", "", models[0].name.c_str(), models[1].name.c_str());
-    std::printf("  %6s   %10s %9s   %10s %9s\n", "epoch", "loss", "accuracy", "loss",
-                "accuracy");
-    for (long e : shown_epochs(s.epochs)) {
-      std::printf("  %6ld", e);
-      for (const Model& m : models)
-        std::printf("   %10s %9s", loss_text(m.history.loss[e]).c_str(),
-                    percent(m.history.accuracy[e]).c_str());
-      std::printf("\n");
-    }
-    std::cout << "\n";
-
-    // Sanity check 2: learn 20 samples by heart.
-    const nn::Dataset tiny = tiny_subset(data, cli.seed());
-    const Settings tiny_settings{kTinyEpochs, s.learning_rate, kTinySize};
-    std::printf("Sanity check 2: learn %u of the points by heart (full batch, %ld epochs)\n",
-                unsigned(kTinySize), kTinyEpochs);
-    std::vector<Model> tiny_models;
-    std::mt19937_64 tiny_rng(cli.seed());
-    tiny_models.push_back({"linear 2-3", make_model({2, kClasses}, tiny_rng, kOutputInit), {}});
-    tiny_models.push_back(
-        {mlp_name, make_model({2, hidden, kClasses}, tiny_rng, kOutputInit), {}});
-    for (Model& m : tiny_models) {
-      train_model(m, tiny, tiny_settings, cli.seed());
-      std::printf("  %-14s loss %s -> %s, accuracy %s\n", m.name.c_str(),
-                  loss_text(m.history.loss.front()).c_str(),
-                  loss_text(m.history.loss.back()).c_str(),
-                  percent(m.history.accuracy.back()).c_str());
-    }
-    std::cout << "\n";
-
-    // Results.
-    std::cout << "Results (seed " << cli.seed() << ", " << n << " training points)\n";
-    std::printf("  %-14s %10s %12s %10s\n", "model", "parameters", "final loss", "accuracy");
-    for (const Model& m : models)
-      std::printf("  %-14s %10u %12s %10s\n", m.name.c_str(), unsigned(m.net.n_parameters()),
-                  loss_text(m.history.loss.back()).c_str(),
-                  percent(m.history.accuracy.back()).c_str());
-    std::printf("  %-14s %10s %12s %10s\n", "guessing", "", num(ln_K, "%.6f").c_str(),
-                percent(1.0 / kClasses).c_str());
-    std::printf("  %s: %u of its %u hidden units are active (output > 0) on some point\n",
-                models[1].name.c_str(), unsigned(active_hidden_units(models[1].net, data.X)),
-                unsigned(hidden));
-    for (const Model& m : models)
-      if (m.history.loss.back() >= ln_K)
-        std::cout << "  Note: " << m.name
-                  << " ends with a loss above ln 3, worse than giving every class 1/3.\n"
-                     "  The learning rate is probably too large; try a smaller "
-                     "--learning-rate.\n";
-    std::cout << "\n";
+    section2_softmax_overflow();
+    const nn::Dataset data = nn::spiral(kPerClass, kClasses, kAngleNoise, s.seed);
+    std::mt19937_64 rng(s.seed);  // draws section 5's weights, then section 6's
+    std::vector<Model> models = section5_data_and_models(data, s, rng);
+    section6_loss_before_training(models, data, s, rng);
+    section7_training(models, data, s);
+    section8_learn_by_heart(data, s);
+    print_results(models, data, s);
 
     draw_regions(models, data, cli.out_dir());
     draw_curves(models, cli.out_dir());

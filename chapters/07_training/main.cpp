@@ -37,6 +37,7 @@
 #include "common/batches.hpp"
 #include "common/cli.hpp"
 #include "common/divergence.hpp"
+#include "common/format.hpp"
 #include "common/grid.hpp"
 #include "common/initializer.hpp"
 #include "common/loss.hpp"
@@ -64,15 +65,22 @@ struct Settings {
   double learning_rate = 0.005;  // SGD's and momentum's
   double momentum = 0.9;         // momentum's mu
   double adam_learning_rate = 0.002;
+  unsigned seed = 42;  // the spiral's points, every start's weights and every run's batches
 };
 
 // ---------------------------------------------------------------------------------------
-// 1. The problem and the deep network
+// The deep network, and the training loop every section uses
 // ---------------------------------------------------------------------------------------
 
 // Chapter 06's spiral: 3 arms of 100 points.
 constexpr arma::uword kPerArm = 100, kArms = 3;
 constexpr double kSpiralNoise = 0.2;
+
+// The spiral as the networks take it, in float.
+struct Spiral {
+  Matrix X;      // (2 x 300): one point per column
+  arma::uvec y;  // (300): its arm, 0..2
+};
 
 // [listing network]
 // 2 inputs, s.depth hidden layers of s.width units with activation g, and 3 outputs, the
@@ -108,8 +116,95 @@ const Start kXavier = {"Xavier", nn::Initializer::xavier(), 2};
 const Start kHe = {"He", nn::Initializer::he(), 1};
 const Start kTooLarge = {"normal(1), too large", nn::Initializer::normal(1.0), 4};
 
+// [listing train]
+// Trains net for s.epochs epochs of mini-batches. losses gets the loss over the whole data
+// set before training and after every epoch. The batches depend only on (seed, epoch), so
+// every run with the same seed sees the same batches in the same order. A loss that is NaN,
+// inf or 10 times the start stops training: nn::stop_if_diverged throws nn::Diverged.
+void train(nn::Network<Real>& net, nn::Optimizer<Real>& optimizer, const Matrix& X,
+           const arma::uvec& y, const Settings& s, unsigned seed, std::vector<double>& losses) {
+  const std::vector<nn::Parameter<Real>> params = net.parameters();
+  nn::MiniBatches<Real> batches(X, y, s.batch_size, seed);
+  Matrix dZ;  // (3 x batch)
+  losses = {nn::softmax_cross_entropy(net.forward(X), y)};
+  for (long epoch = 1; epoch <= s.epochs; ++epoch) {
+    batches.shuffle(arma::uword(epoch));
+    for (arma::uword k = 0; k < batches.count(); ++k) {
+      batches.gather(k);
+      nn::softmax_cross_entropy(net.forward(batches.X()), batches.y(), dZ);
+      net.backward(dZ);
+      optimizer.step(params);  // the one line in which SGD, momentum and Adam differ
+    }
+    const double loss = nn::softmax_cross_entropy(net.forward(X), y);
+    nn::stop_if_diverged(loss, epoch, optimizer.learning_rate(), losses.front());
+    losses.push_back(loss);
+  }
+}
+// [end train]
+
+// One training run, for the tables and the figures.
+struct Run {
+  std::string label;
+  int colour;
+  std::vector<double> losses;  // losses[e]: after e epochs
+  long diverged_at = 0;        // the epoch whose loss was not finite (0: none)
+  std::string became{};        // what that loss was: "NaN", "inf" or "10x start"
+  double accuracy = 0.0;       // on the 300 points, after training
+};
+
+// A loss for the tables: 4 decimals, or 4 significant digits when it is large.
+std::string loss_text(double v) { return v < 1000 ? nn::num(v, "%.4f") : nn::num(v, "%.3g"); }
+
+// "40 epochs" (or "1 epoch"), as the sections' headings say it.
+std::string epochs_text(const Settings& s) {
+  return std::to_string(s.epochs) + (s.epochs == 1 ? " epoch" : " epochs");
+}
+
+// The mini-batch steps in one epoch over the 300 points (the last batch may be smaller).
+std::string steps_per_epoch(const Settings& s) {
+  return std::to_string((kPerArm * kArms + s.batch_size - 1) / s.batch_size);
+}
+
+// The epochs the loss tables of sections 3 and 5 show: 0, 1, 5, 10, 20 and the last.
+std::vector<long> shown_epochs(const Settings& s) {
+  std::vector<long> e = {0};
+  for (long k : {1L, 5L, 10L, 20L})
+    if (k < s.epochs) e.push_back(k);
+  e.push_back(s.epochs);
+  return e;
+}
+
+// The heading of a loss table: "   loss at epoch   0   1 ...   accuracy".
+void print_loss_table_heading(const Settings& s) {
+  std::cout << "   loss at epoch";
+  std::printf("%*s", 14, "");
+  for (long e : shown_epochs(s)) std::printf(" %9ld", e);
+  std::cout << "   accuracy\n";
+}
+
+// One row of a loss table: the run's loss at each shown epoch, then its accuracy (or the
+// epoch at which it diverged).
+void print_run(const Run& r, const Settings& s) {
+  std::printf("   %-26s", r.label.c_str());
+  for (long e : shown_epochs(s))
+    if (e < long(r.losses.size())) std::printf(" %9s", loss_text(r.losses[e]).c_str());
+  if (r.diverged_at > 0)
+    std::printf("  %s at epoch %ld: diverged\n", r.became.c_str(), r.diverged_at);
+  else
+    std::printf("   %5.1f%%\n", 100 * r.accuracy);
+}
+
+// The spiral, and what the sections do with it.
+Spiral the_deep_network(const Settings& s) {
+  const nn::Dataset data = nn::spiral(kPerArm, kArms, kSpiralNoise, s.seed);
+  std::cout << "The problem: chapter 06's spiral, " << kArms << " arms of " << kPerArm
+            << " points.\nThe network: 2 inputs, " << s.depth << " hidden layers of " << s.width
+            << " units, " << kArms << " outputs (softmax cross-entropy), in float.\n\n";
+  return {arma::conv_to<Matrix>::from(data.X), data.y};
+}
+
 // ---------------------------------------------------------------------------------------
-// 2. Measuring a start: how widely each layer's activations and gradients are spread
+// 1. Why the start matters: how widely each layer's activations and gradients are spread
 // ---------------------------------------------------------------------------------------
 
 // The standard deviation of all the entries of M, summed in double.
@@ -144,8 +239,100 @@ LayerStats layer_statistics(nn::Network<Real>& net, const Matrix& X, const arma:
 }
 // [end statistics]
 
+// The hidden layers the histograms show: the first, the last and two between.
+std::vector<arma::uword> shown_layers(arma::uword depth) {
+  std::vector<arma::uword> layers;
+  for (double f : {0.0, 1.0 / 3.0, 2.0 / 3.0, 1.0}) {
+    const arma::uword l = 1 + arma::uword(std::lround(f * double(depth - 1)));
+    if (layers.empty() || layers.back() != l) layers.push_back(l);
+  }
+  return layers;
+}
+
+constexpr int kBins = 40;  // over [-1, 1], each 0.05 wide
+
+// The share (%) of the entries of A in each of kBins equal bins over [-1, 1].
+arma::vec histogram_percent(const Matrix& A) {
+  arma::vec counts(kBins, arma::fill::zeros);
+  for (arma::uword k = 0; k < A.n_elem; ++k) {
+    const int bin = int(std::floor((double(A(k)) + 1.0) / 2.0 * kBins));
+    counts(arma::uword(std::clamp(bin, 0, kBins - 1))) += 1.0;
+  }
+  return 100.0 * counts / double(A.n_elem);
+}
+
+struct TanhHistograms {
+  Start start;
+  std::vector<arma::vec> percent;  // one per shown layer
+  double largest = 0.0;            // the largest |a| in the layers shown
+};
+
+struct StartStats {
+  Start start;
+  LayerStats tanh, relu;
+};
+
+// What section 1 measures, for its table and its two figures.
+struct InitStudy {
+  std::vector<StartStats> stats;           // too small, Xavier, He, too large
+  std::vector<arma::uword> hist_layers;    // the hidden layers the histograms show
+  std::vector<TanhHistograms> histograms;  // too small, Xavier, too large (tanh network)
+};
+
+// One forward and backward pass over the spiral from each random start, in a tanh and a
+// ReLU network: the table of each hidden layer's spread, and the tanh histograms.
+InitStudy section1_spread_per_layer(const Spiral& data, const Settings& s) {
+  std::cout << "1. Initialisation: one forward and backward pass over the " << data.X.n_cols
+            << " points from each start;\n"
+            << "   the standard deviation of each hidden layer's activations A_l and weight "
+               "gradients dW_l\n";
+  InitStudy study{{}, shown_layers(s.depth), {}};
+  for (const Start& start : {kTooSmall, kXavier, kHe, kTooLarge}) {
+    nn::Network<Real> tanh_net = started_network(s, nn::Activation::tanh, start.init, s.seed);
+    nn::Network<Real> relu_net = started_network(s, nn::Activation::relu, start.init, s.seed);
+    study.stats.push_back({start, layer_statistics(tanh_net, data.X, data.y),
+                           layer_statistics(relu_net, data.X, data.y)});
+    if (start.init.kind != nn::Initializer::Kind::he) {  // too small, Xavier, too large
+      TanhHistograms h{start, {}};
+      for (arma::uword l : study.hist_layers) {
+        const Matrix& A = tanh_net.layer(l - 1).A();  // (width x 300)
+        h.percent.push_back(histogram_percent(A));
+        h.largest = std::max(h.largest, double(arma::abs(A).max()));
+      }
+      study.histograms.push_back(h);
+    }
+  }
+  for (const bool tanh : {true, false}) {
+    std::cout << "\n   " << (tanh ? "tanh" : "ReLU") << " network      ";
+    for (const StartStats& st : study.stats)
+      std::printf(" %12s", nn::to_string(st.start.init).c_str());
+    std::cout << "\n";
+    for (int what = 0; what < 2; ++what)
+      for (arma::uword l = 0; l < s.depth; ++l) {
+        std::printf("   %-9s layer %2u",
+                    l > 0       ? ""
+                    : what == 0 ? "sd(A_l)"
+                                : "sd(dW_l)",
+                    unsigned(l + 1));
+        for (const StartStats& st : study.stats) {
+          const LayerStats& ls = tanh ? st.tanh : st.relu;
+          std::printf(" %12.3e", what == 0 ? ls.activation_sd(l) : ls.gradient_sd(l));
+        }
+        std::cout << "\n";
+      }
+    if (tanh) {
+      std::printf("   saturated, |a| > 0.99, in layer %u:", unsigned(s.depth));
+      for (const StartStats& st : study.stats)
+        std::printf(" %s: %.0f%%", nn::to_string(st.start.init).c_str(),
+                    100.0 * st.tanh.saturated(s.depth - 1));
+      std::cout << "\n";
+    }
+  }
+  return study;
+}
+
 // ---------------------------------------------------------------------------------------
-// 3. Symmetry: starts in which the units of a layer are all the same
+// 2. Symmetry: starts in which the units of a layer are all the same
 // ---------------------------------------------------------------------------------------
 
 // [listing symmetry]
@@ -187,48 +374,78 @@ double largest_change(const nn::Network<Real>& before, const nn::Network<Real>& 
   return largest;
 }
 
-// ---------------------------------------------------------------------------------------
-// 4. Training: chapter 06's mini-batch loop, with any optimiser
-// ---------------------------------------------------------------------------------------
-
-// [listing train]
-// Trains net for s.epochs epochs of mini-batches. losses gets the loss over the whole data
-// set before training and after every epoch. The batches depend only on (seed, epoch), so
-// every run with the same seed sees the same batches in the same order. A loss that is NaN,
-// inf or 10 times the start stops training: nn::stop_if_diverged throws nn::Diverged.
-void train(nn::Network<Real>& net, nn::Optimizer<Real>& optimizer, const Matrix& X,
-           const arma::uvec& y, const Settings& s, unsigned seed, std::vector<double>& losses) {
-  const std::vector<nn::Parameter<Real>> params = net.parameters();
-  nn::MiniBatches<Real> batches(X, y, s.batch_size, seed);
-  Matrix dZ;  // (3 x batch)
-  losses = {nn::softmax_cross_entropy(net.forward(X), y)};
-  for (long epoch = 1; epoch <= s.epochs; ++epoch) {
-    batches.shuffle(arma::uword(epoch));
-    for (arma::uword k = 0; k < batches.count(); ++k) {
-      batches.gather(k);
-      nn::softmax_cross_entropy(net.forward(batches.X()), batches.y(), dZ);
-      net.backward(dZ);
-      optimizer.step(params);  // the one line in which SGD, momentum and Adam differ
-    }
-    const double loss = nn::softmax_cross_entropy(net.forward(X), y);
-    nn::stop_if_diverged(loss, epoch, optimizer.learning_rate(), losses.front());
-    losses.push_back(loss);
+// The zero start and the constant start, each trained with momentum. Returns the largest
+// difference between two units of a layer after training from the constant start (0: the
+// units are still copies of one another).
+double section2_symmetry(const Spiral& data, const Settings& s) {
+  std::cout << "\n2. Symmetry: starts in which the units of each layer are identical\n";
+  nn::Network<Real> zero_net =
+      started_network(s, nn::Activation::relu, nn::Initializer::zeros(), s.seed);
+  const LayerStats zero_stats = layer_statistics(zero_net, data.X, data.y);
+  std::cout << "   zeros, at the start: the largest sd of any hidden A_l is "
+            << nn::num(zero_stats.activation_sd.max()) << ", of any hidden dW_l "
+            << nn::num(zero_stats.gradient_sd.max()) << "\n";
+  {
+    const nn::Network<Real> before = zero_net;
+    nn::Momentum<Real> optimizer(s.learning_rate, s.momentum);
+    std::vector<double> losses;
+    train(zero_net, optimizer, data.X, data.y, s, s.seed, losses);
+    std::cout << "   zeros, after " << epochs_text(s) << " of momentum (section 3's): the "
+              << "hidden weights and biases\n     moved by at most "
+              << nn::num(largest_change(before, zero_net)) << "; loss "
+              << loss_text(losses.back()) << " (ln 3 = 1.0986)\n";
   }
+  nn::Network<Real> net = deep_network(s, nn::Activation::relu);
+  constant_start(net);
+  const nn::Network<Real> before = net;
+  nn::Momentum<Real> optimizer(s.learning_rate, s.momentum);
+  std::vector<double> losses;
+  train(net, optimizer, data.X, data.y, s, s.seed, losses);
+  const double difference = largest_unit_difference(net);
+  std::cout << "   every weight 1/n_in, after " << epochs_text(s)
+            << " of momentum: the weights moved by up to "
+            << nn::num(largest_change(before, net))
+            << ",\n     yet the largest difference between two units of a layer is "
+            << nn::num(difference) << ";\n     loss " << loss_text(losses.back())
+            << ", accuracy " << nn::percent(nn::accuracy(net.predict(data.X), data.y)) << "\n";
+  return difference;
 }
-// [end train]
-
-// One training run, for the tables and the figures.
-struct Run {
-  std::string label;
-  int colour;
-  std::vector<double> losses;  // losses[e]: after e epochs
-  long diverged_at = 0;        // the epoch whose loss was not finite (0: none)
-  std::string became{};        // what that loss was: "NaN", "inf" or "10x start"
-  double accuracy = 0.0;       // on the 300 points, after training
-};
 
 // ---------------------------------------------------------------------------------------
-// 5. The optimisers on a long narrow valley
+// 3. Training from each start
+// ---------------------------------------------------------------------------------------
+
+// The ReLU network trained with momentum from each of the five starts, the same batches
+// for all. A start that makes training diverge is one of the results, not an error.
+std::vector<Run> section3_train_from_each_start(const Spiral& data, const Settings& s) {
+  std::cout << "\n3. Training the ReLU network from each start with momentum (learning rate "
+            << nn::num(s.learning_rate) << ", mu " << nn::num(s.momentum) << "),\n   "
+            << epochs_text(s) << " of " << steps_per_epoch(s) << " batches of " << s.batch_size
+            << "\n\n";
+  print_loss_table_heading(s);
+  std::vector<Run> runs;
+  for (const Start& start : {kZeros, kTooSmall, kXavier, kHe, kTooLarge}) {
+    nn::Network<Real> net = started_network(s, nn::Activation::relu, start.init, s.seed);
+    nn::Momentum<Real> optimizer(s.learning_rate, s.momentum);
+    Run run{start.label, start.colour, {}};
+    try {
+      train(net, optimizer, data.X, data.y, s, s.seed, run.losses);
+      run.accuracy = nn::accuracy(net.predict(data.X), data.y);
+    } catch (const nn::Diverged& e) {
+      run.diverged_at = long(run.losses.size());
+      const std::string why = e.what();
+      run.became = why.find("NaN") != std::string::npos        ? "NaN"
+                   : why.find("infinite") != std::string::npos ? "inf"
+                                                               : "10x start";
+    }
+    print_run(run, s);
+    runs.push_back(run);
+  }
+  return runs;
+}
+
+// ---------------------------------------------------------------------------------------
+// 4. The optimisers' update rules, on a long narrow valley
 // ---------------------------------------------------------------------------------------
 
 // [listing ravine]
@@ -275,23 +492,102 @@ struct RavinePath {
 // momentum run of section 6 is the He run of section 4 again.
 constexpr int kSgdColour = 3, kMomentumColour = 1, kAdamColour = 5;
 
-// ---------------------------------------------------------------------------------------
-// 6. Figures
-// ---------------------------------------------------------------------------------------
-
-std::string num(double v, const char* format = "%.4g") {
-  char buf[32];
-  std::snprintf(buf, sizeof buf, format, v);
-  return buf;
+// Each optimiser's path down the valley from the same start, and where it ends.
+std::vector<RavinePath> section4_ravine(const Settings& s) {
+  std::cout << "\n4. A long narrow valley, L(w) = (0.01 w1^2 + w2^2) / 2, from w = ("
+            << nn::num(kRavineStart(0)) << ", " << nn::num(kRavineStart(1))
+            << "): " << kRavineSteps << " steps\n";
+  nn::Sgd<double> sgd(kRavineRate);
+  nn::Momentum<double> momentum(kRavineRate, s.momentum);
+  nn::Adam<double> adam(kRavineAdamRate);
+  const std::vector<RavinePath> paths = {
+      {"SGD, rate " + nn::num(kRavineRate), kSgdColour,
+       ravine_path(sgd, kRavineStart, kRavineSteps)},
+      {"momentum, rate " + nn::num(kRavineRate) + ", mu " + nn::num(s.momentum),
+       kMomentumColour, ravine_path(momentum, kRavineStart, kRavineSteps)},
+      {"Adam, rate " + nn::num(kRavineAdamRate), kAdamColour,
+       ravine_path(adam, kRavineStart, kRavineSteps)}};
+  for (const RavinePath& p : paths) {
+    const double w1 = p.path(0, kRavineSteps), w2 = p.path(1, kRavineSteps);
+    std::printf("   %-28s ends at w = (%8.4f, %7.4f), L = %.3g\n", p.label.c_str(), w1, w2,
+                ravine_loss(w1, w2));
+  }
+  return paths;
 }
 
-// A loss for the tables: 4 decimals, or 4 significant digits when it is large.
-std::string loss_text(double v) { return v < 1000 ? num(v, "%.4f") : num(v, "%.3g"); }
+// ---------------------------------------------------------------------------------------
+// 5. The optimisers on the spiral
+// ---------------------------------------------------------------------------------------
 
-struct StartStats {
-  Start start;
-  LayerStats tanh, relu;
-};
+// SGD, momentum and Adam, each training the ReLU network from the same He start with the
+// same batches. Here a blow-up ends the chapter (exit code 1, no figures).
+std::vector<Run> section5_optimisers(const Spiral& data, const Settings& s) {
+  std::cout << "\n5. The optimisers, each training the ReLU network from the same He start "
+               "with the same\n   batches: SGD and momentum (mu "
+            << nn::num(s.momentum) << ") with learning rate " << nn::num(s.learning_rate)
+            << ", Adam with " << nn::num(s.adam_learning_rate) << "\n\n";
+  print_loss_table_heading(s);
+  std::vector<std::unique_ptr<nn::Optimizer<Real>>> optimizers;
+  optimizers.push_back(std::make_unique<nn::Sgd<Real>>(s.learning_rate));
+  optimizers.push_back(std::make_unique<nn::Momentum<Real>>(s.learning_rate, s.momentum));
+  optimizers.push_back(std::make_unique<nn::Adam<Real>>(s.adam_learning_rate));
+  const int colours[3] = {kSgdColour, kMomentumColour, kAdamColour};
+  std::vector<Run> runs;
+  for (std::size_t k = 0; k < optimizers.size(); ++k) {
+    nn::Optimizer<Real>& optimizer = *optimizers[k];
+    nn::Network<Real> net = started_network(s, nn::Activation::relu, kHe.init, s.seed);
+    Run run{optimizer.name(), colours[k], {}};
+    try {
+      train(net, optimizer, data.X, data.y, s, s.seed, run.losses);
+    } catch (const nn::Diverged& e) {
+      // Name the optimiser, and Adam's own flag.
+      std::string why = e.what();
+      const std::string flag = "--learning-rate";
+      const std::size_t at = why.rfind(flag);
+      if (optimizer.name() == "Adam" && at != std::string::npos)
+        why.replace(at, flag.size(), "--adam-learning-rate");
+      throw nn::Diverged(optimizer.name() + ": " + why);
+    }
+    run.accuracy = nn::accuracy(net.predict(data.X), data.y);
+    print_run(run, s);
+    runs.push_back(run);
+  }
+  return runs;
+}
+
+// ---------------------------------------------------------------------------------------
+// Results
+// ---------------------------------------------------------------------------------------
+
+// The short summary at the end: one line per section.
+void print_results(const InitStudy& init, double symmetric_difference,
+                   const std::vector<Run>& starts, const std::vector<Run>& optimisers,
+                   const Settings& s) {
+  const auto last = [&](const StartStats& st, bool tanh) {
+    return nn::num((tanh ? st.tanh : st.relu).activation_sd(s.depth - 1), "%.2g");
+  };
+  std::cout << "\nResults (seed " << s.seed << ")\n"
+            << "  sd of the last hidden layer's activations (tanh / ReLU):\n   ";
+  for (const StartStats& st : init.stats)
+    std::cout << " " << nn::to_string(st.start.init) << " " << last(st, true) << " / "
+              << last(st, false) << (&st == &init.stats.back() ? "\n" : ",");
+  std::cout << "  symmetric starts: the largest difference between two units of a layer "
+               "after training is "
+            << nn::num(symmetric_difference) << "\n"
+            << "  loss after " << epochs_text(s) << " from each start:\n   ";
+  for (const Run& r : starts)
+    std::cout << " " << r.label.substr(0, r.label.find(',')) << " "
+              << (r.diverged_at ? "diverged" : loss_text(r.losses.back()))
+              << (&r == &starts.back() ? "\n" : ",");
+  std::cout << "  loss after " << epochs_text(s) << " by optimiser:";
+  for (const Run& r : optimisers)
+    std::cout << " " << r.label << " " << loss_text(r.losses.back())
+              << (&r == &optimisers.back() ? "\n\n" : ",");
+}
+
+// ---------------------------------------------------------------------------------------
+// Figures
+// ---------------------------------------------------------------------------------------
 
 void draw_layer_stats(const std::vector<StartStats>& stats, arma::uword depth,
                       const std::string& out) {
@@ -329,34 +625,6 @@ void draw_layer_stats(const std::vector<StartStats>& stats, arma::uword depth,
   fig.save(out);
 }
 
-// The hidden layers the histograms show: the first, the last and two between.
-std::vector<arma::uword> shown_layers(arma::uword depth) {
-  std::vector<arma::uword> layers;
-  for (double f : {0.0, 1.0 / 3.0, 2.0 / 3.0, 1.0}) {
-    const arma::uword l = 1 + arma::uword(std::lround(f * double(depth - 1)));
-    if (layers.empty() || layers.back() != l) layers.push_back(l);
-  }
-  return layers;
-}
-
-constexpr int kBins = 40;  // over [-1, 1], each 0.05 wide
-
-// The share (%) of the entries of A in each of kBins equal bins over [-1, 1].
-arma::vec histogram_percent(const Matrix& A) {
-  arma::vec counts(kBins, arma::fill::zeros);
-  for (arma::uword k = 0; k < A.n_elem; ++k) {
-    const int bin = int(std::floor((double(A(k)) + 1.0) / 2.0 * kBins));
-    counts(arma::uword(std::clamp(bin, 0, kBins - 1))) += 1.0;
-  }
-  return 100.0 * counts / double(A.n_elem);
-}
-
-struct TanhHistograms {
-  Start start;
-  std::vector<arma::vec> percent;  // one per shown layer
-  double largest = 0.0;            // the largest |a| in the layers shown
-};
-
 void draw_tanh_histograms(const std::vector<TanhHistograms>& hists,
                           const std::vector<arma::uword>& layers, const std::string& out) {
   nn::Figure fig("tanh_histograms", 1500, 560);
@@ -376,7 +644,7 @@ void draw_tanh_histograms(const std::vector<TanhHistograms>& hists,
              {.colour = colours[j], .width = 2.0});
     if (hists[k].largest < 0.05) {  // every layer's activations in the two middle bins
       p.label(0.12, 30, "the four lines coincide:", "left", 11);
-      p.label(0.12, 26, "every |a| < " + num(hists[k].largest, "%.2g"), "left", 11);
+      p.label(0.12, 26, "every |a| < " + nn::num(hists[k].largest, "%.2g"), "left", 11);
     }
   }
   fig.save(out);
@@ -402,7 +670,7 @@ void draw_init_training(const std::vector<Run>& runs, const std::string& xlabel,
     if (r.diverged_at > 0)  // its start, high above the chart
       fig.label(0.5, 0.008,
                 r.label.substr(0, r.label.find(',')) + " starts at loss " +
-                    num(r.losses[0], "%.2g") + " (off the chart), then " + r.became,
+                    nn::num(r.losses[0], "%.2g") + " (off the chart), then " + r.became,
                 "left", 11);
   }
   const double middle = (double(runs.front().losses.size()) - 1.0) / 2.0;
@@ -473,279 +741,65 @@ void draw_optimizers(const std::vector<Run>& runs, const std::string& xlabel,
   fig.save(out);
 }
 
-}  // namespace
+// ---------------------------------------------------------------------------------------
+// The program
+// ---------------------------------------------------------------------------------------
 
-// ---------------------------------------------------------------------------------------
-// 7. The program
-// ---------------------------------------------------------------------------------------
+// The chapter's own flags, each with its range (a bad value: one error line, exit code 2).
+void add_flags(CLI::App& app, Settings& s) {
+  app.add_option("--depth", s.depth, "Hidden layers in the deep network")
+      ->check(CLI::Range(arma::uword{2}, arma::uword{12}))
+      ->capture_default_str();
+  app.add_option("--width", s.width, "Units per hidden layer")
+      ->check(CLI::Range(arma::uword{8}, arma::uword{256}))
+      ->capture_default_str();
+  app.add_option("--epochs", s.epochs, "Passes over the data in each training run")
+      ->check(CLI::Range(1L, 1000L))
+      ->capture_default_str();
+  app.add_option("--batch-size", s.batch_size, "Samples per step (300: the whole data set)")
+      ->check(CLI::Range(arma::uword{1}, arma::uword{300}))
+      ->capture_default_str();
+  app.add_option("--learning-rate", s.learning_rate, "SGD's and momentum's learning rate")
+      ->check(nn::FinitePositive)
+      ->capture_default_str();
+  app.add_option("--momentum", s.momentum, "Momentum's mu, from 0 (plain SGD) to 0.99")
+      ->check(nn::FiniteNonNegative)  // CLI::Range alone would let nan through
+      ->check(CLI::Range(0.0, 0.99))
+      ->capture_default_str();
+  app.add_option("--adam-learning-rate", s.adam_learning_rate, "Adam's learning rate")
+      ->check(nn::FinitePositive)
+      ->capture_default_str();
+}
+
+}  // namespace
 
 int main(int argc, char** argv) {
   nn::CommandLine cli("07_training",
                       "Chapter 07: initialisation and optimisers, what makes training succeed");
   Settings s;
-  cli.app()
-      .add_option("--depth", s.depth, "Hidden layers in the deep network")
-      ->check(CLI::Range(arma::uword{2}, arma::uword{12}))
-      ->capture_default_str();
-  cli.app()
-      .add_option("--width", s.width, "Units per hidden layer")
-      ->check(CLI::Range(arma::uword{8}, arma::uword{256}))
-      ->capture_default_str();
-  cli.app()
-      .add_option("--epochs", s.epochs, "Passes over the data in each training run")
-      ->check(CLI::Range(1L, 1000L))
-      ->capture_default_str();
-  cli.app()
-      .add_option("--batch-size", s.batch_size, "Samples per step (300: the whole data set)")
-      ->check(CLI::Range(arma::uword{1}, arma::uword{300}))
-      ->capture_default_str();
-  cli.app()
-      .add_option("--learning-rate", s.learning_rate, "SGD's and momentum's learning rate")
-      ->check(nn::FinitePositive)
-      ->capture_default_str();
-  cli.app()
-      .add_option("--momentum", s.momentum, "Momentum's mu, from 0 (plain SGD) to 0.99")
-      ->check(nn::FiniteNonNegative)  // CLI::Range alone would let nan through
-      ->check(CLI::Range(0.0, 0.99))
-      ->capture_default_str();
-  cli.app()
-      .add_option("--adam-learning-rate", s.adam_learning_rate, "Adam's learning rate")
-      ->check(nn::FinitePositive)
-      ->capture_default_str();
+  add_flags(cli.app(), s);
   if (auto code = cli.parse(argc, argv)) return *code;
   nn::make_reproducible(cli.seed());
-  const unsigned seed = cli.seed();
+  s.seed = cli.seed();
 
   try {
     std::cout << "Chapter 07: what makes training succeed\n"
               << "=======================================\n\n";
-    const nn::Dataset data = nn::spiral(kPerArm, kArms, kSpiralNoise, seed);
-    const Matrix X = arma::conv_to<Matrix>::from(data.X);  // (2 x 300)
-    const arma::uvec& y = data.y;                          // (300)
-    const std::string epochs_text =
-        std::to_string(s.epochs) + (s.epochs == 1 ? " epoch" : " epochs");
-    const std::string steps_per_epoch =
-        std::to_string((X.n_cols + s.batch_size - 1) / s.batch_size);
-    std::cout << "The problem: chapter 06's spiral, " << kArms << " arms of " << kPerArm
-              << " points.\nThe network: 2 inputs, " << s.depth << " hidden layers of "
-              << s.width << " units, " << kArms
-              << " outputs (softmax cross-entropy), in float.\n\n";
+    const Spiral data = the_deep_network(s);
+    const InitStudy init = section1_spread_per_layer(data, s);
+    const double symmetric_difference = section2_symmetry(data, s);
+    const std::vector<Run> starts = section3_train_from_each_start(data, s);
+    const std::vector<RavinePath> paths = section4_ravine(s);
+    const std::vector<Run> optimisers = section5_optimisers(data, s);
+    print_results(init, symmetric_difference, starts, optimisers, s);
 
-    // -- 1. The spread of each layer from each start -----------------------------------------
-    std::cout << "1. Initialisation: one forward and backward pass over the " << X.n_cols
-              << " points from each start;\n"
-              << "   the standard deviation of each hidden layer's activations A_l and weight "
-                 "gradients dW_l\n";
-    const std::vector<Start> random_starts = {kTooSmall, kXavier, kHe, kTooLarge};
-    const std::vector<arma::uword> hist_layers = shown_layers(s.depth);
-    std::vector<StartStats> stats;
-    std::vector<TanhHistograms> hists;
-    for (const Start& start : random_starts) {
-      nn::Network<Real> tanh_net = started_network(s, nn::Activation::tanh, start.init, seed);
-      nn::Network<Real> relu_net = started_network(s, nn::Activation::relu, start.init, seed);
-      stats.push_back(
-          {start, layer_statistics(tanh_net, X, y), layer_statistics(relu_net, X, y)});
-      if (start.init.kind != nn::Initializer::Kind::he) {  // too small, Xavier, too large
-        TanhHistograms h{start, {}};
-        for (arma::uword l : hist_layers) {
-          const Matrix& A = tanh_net.layer(l - 1).A();  // (width x 300)
-          h.percent.push_back(histogram_percent(A));
-          h.largest = std::max(h.largest, double(arma::abs(A).max()));
-        }
-        hists.push_back(h);
-      }
-    }
-    for (const bool tanh : {true, false}) {
-      std::cout << "\n   " << (tanh ? "tanh" : "ReLU") << " network      ";
-      for (const StartStats& st : stats)
-        std::printf(" %12s", nn::to_string(st.start.init).c_str());
-      std::cout << "\n";
-      for (int what = 0; what < 2; ++what)
-        for (arma::uword l = 0; l < s.depth; ++l) {
-          std::printf("   %-9s layer %2u",
-                      l > 0       ? ""
-                      : what == 0 ? "sd(A_l)"
-                                  : "sd(dW_l)",
-                      unsigned(l + 1));
-          for (const StartStats& st : stats) {
-            const LayerStats& ls = tanh ? st.tanh : st.relu;
-            std::printf(" %12.3e", what == 0 ? ls.activation_sd(l) : ls.gradient_sd(l));
-          }
-          std::cout << "\n";
-        }
-      if (tanh) {
-        std::printf("   saturated, |a| > 0.99, in layer %u:", unsigned(s.depth));
-        for (const StartStats& st : stats)
-          std::printf(" %s: %.0f%%", nn::to_string(st.start.init).c_str(),
-                      100.0 * st.tanh.saturated(s.depth - 1));
-        std::cout << "\n";
-      }
-    }
-
-    // -- 2. Symmetry -------------------------------------------------------------------------
-    std::cout << "\n2. Symmetry: starts in which the units of each layer are identical\n";
-    nn::Network<Real> zero_net =
-        started_network(s, nn::Activation::relu, nn::Initializer::zeros(), seed);
-    const LayerStats zero_stats = layer_statistics(zero_net, X, y);
-    std::cout << "   zeros, at the start: the largest sd of any hidden A_l is "
-              << num(zero_stats.activation_sd.max()) << ", of any hidden dW_l "
-              << num(zero_stats.gradient_sd.max()) << "\n";
-    {
-      const nn::Network<Real> before = zero_net;
-      nn::Momentum<Real> optimizer(s.learning_rate, s.momentum);
-      std::vector<double> losses;
-      train(zero_net, optimizer, X, y, s, seed, losses);
-      std::cout << "   zeros, after " << epochs_text << " of momentum (section 3's): the "
-                << "hidden weights and biases\n     moved by at most "
-                << num(largest_change(before, zero_net)) << "; loss "
-                << loss_text(losses.back()) << " (ln 3 = 1.0986)\n";
-    }
-    double constant_moved = 0, constant_difference = 0, constant_loss = 0, constant_acc = 0;
-    {
-      nn::Network<Real> net = deep_network(s, nn::Activation::relu);
-      constant_start(net);
-      const nn::Network<Real> before = net;
-      nn::Momentum<Real> optimizer(s.learning_rate, s.momentum);
-      std::vector<double> losses;
-      train(net, optimizer, X, y, s, seed, losses);
-      constant_moved = largest_change(before, net);
-      constant_difference = largest_unit_difference(net);
-      constant_loss = losses.back();
-      constant_acc = nn::accuracy(net.predict(X), y);
-      std::cout << "   every weight 1/n_in, after " << epochs_text
-                << " of momentum: the weights moved by up to " << num(constant_moved)
-                << ",\n     yet the largest difference between two units of a layer is "
-                << num(constant_difference) << ";\n     loss " << loss_text(constant_loss)
-                << ", accuracy " << num(100 * constant_acc, "%.1f") << "%\n";
-    }
-
-    // -- 3. Training from each start ---------------------------------------------------------
-    std::cout << "\n3. Training the ReLU network from each start with momentum (learning rate "
-              << num(s.learning_rate) << ", mu " << num(s.momentum) << "),\n   " << epochs_text
-              << " of " << steps_per_epoch << " batches of " << s.batch_size
-              << "\n\n   loss at epoch";
-    const std::vector<long> shown_epochs = [&] {
-      std::vector<long> e = {0};
-      for (long k : {1L, 5L, 10L, 20L})
-        if (k < s.epochs) e.push_back(k);
-      e.push_back(s.epochs);
-      return e;
-    }();
-    std::printf("%*s", 14, "");
-    for (long e : shown_epochs) std::printf(" %9ld", e);
-    std::cout << "   accuracy\n";
-    const auto print_run = [&](const Run& r) {
-      std::printf("   %-26s", r.label.c_str());
-      for (long e : shown_epochs)
-        if (e < long(r.losses.size())) std::printf(" %9s", loss_text(r.losses[e]).c_str());
-      if (r.diverged_at > 0)
-        std::printf("  %s at epoch %ld: diverged\n", r.became.c_str(), r.diverged_at);
-      else
-        std::printf("   %5.1f%%\n", 100 * r.accuracy);
-    };
-    std::vector<Run> init_runs;
-    for (const Start& start : {kZeros, kTooSmall, kXavier, kHe, kTooLarge}) {
-      nn::Network<Real> net = started_network(s, nn::Activation::relu, start.init, seed);
-      nn::Momentum<Real> optimizer(s.learning_rate, s.momentum);
-      Run run{start.label, start.colour, {}};
-      try {
-        train(net, optimizer, X, y, s, seed, run.losses);
-        run.accuracy = nn::accuracy(net.predict(X), y);
-      } catch (const nn::Diverged& e) {
-        // A start can make training blow up: that is one of the results compared here.
-        run.diverged_at = long(run.losses.size());
-        const std::string why = e.what();
-        run.became = why.find("NaN") != std::string::npos        ? "NaN"
-                     : why.find("infinite") != std::string::npos ? "inf"
-                                                                 : "10x start";
-      }
-      print_run(run);
-      init_runs.push_back(run);
-    }
-
-    // -- 4. The optimisers on a ravine -------------------------------------------------------
-    std::cout << "\n4. A long narrow valley, L(w) = (0.01 w1^2 + w2^2) / 2, from w = ("
-              << num(kRavineStart(0)) << ", " << num(kRavineStart(1)) << "): " << kRavineSteps
-              << " steps\n";
-    nn::Sgd<double> ravine_sgd(kRavineRate);
-    nn::Momentum<double> ravine_momentum(kRavineRate, s.momentum);
-    nn::Adam<double> ravine_adam(kRavineAdamRate);
-    const std::vector<RavinePath> paths = {
-        {"SGD, rate " + num(kRavineRate), kSgdColour,
-         ravine_path(ravine_sgd, kRavineStart, kRavineSteps)},
-        {"momentum, rate " + num(kRavineRate) + ", mu " + num(s.momentum), kMomentumColour,
-         ravine_path(ravine_momentum, kRavineStart, kRavineSteps)},
-        {"Adam, rate " + num(kRavineAdamRate), kAdamColour,
-         ravine_path(ravine_adam, kRavineStart, kRavineSteps)}};
-    for (const RavinePath& p : paths) {
-      const double w1 = p.path(0, kRavineSteps), w2 = p.path(1, kRavineSteps);
-      std::printf("   %-28s ends at w = (%8.4f, %7.4f), L = %.3g\n", p.label.c_str(), w1, w2,
-                  ravine_loss(w1, w2));
-    }
-
-    // -- 5. The optimisers on the spiral -----------------------------------------------------
-    std::cout << "\n5. The optimisers, each training the ReLU network from the same He start "
-                 "with the same\n   batches: SGD and momentum (mu "
-              << num(s.momentum) << ") with learning rate " << num(s.learning_rate)
-              << ", Adam with " << num(s.adam_learning_rate) << "\n\n   loss at epoch";
-    std::printf("%*s", 14, "");
-    for (long e : shown_epochs) std::printf(" %9ld", e);
-    std::cout << "   accuracy\n";
-    std::vector<std::unique_ptr<nn::Optimizer<Real>>> optimizers;
-    optimizers.push_back(std::make_unique<nn::Sgd<Real>>(s.learning_rate));
-    optimizers.push_back(std::make_unique<nn::Momentum<Real>>(s.learning_rate, s.momentum));
-    optimizers.push_back(std::make_unique<nn::Adam<Real>>(s.adam_learning_rate));
-    const int optimizer_colours[3] = {kSgdColour, kMomentumColour, kAdamColour};
-    std::vector<Run> optimizer_runs;
-    for (std::size_t k = 0; k < optimizers.size(); ++k) {
-      nn::Optimizer<Real>& optimizer = *optimizers[k];
-      nn::Network<Real> net = started_network(s, nn::Activation::relu, kHe.init, seed);
-      Run run{optimizer.name(), optimizer_colours[k], {}};
-      try {
-        train(net, optimizer, X, y, s, seed, run.losses);
-      } catch (const nn::Diverged& e) {
-        // Here a blow-up ends the chapter (exit code 1, no figures). Name the optimiser,
-        // and Adam's own flag.
-        std::string why = e.what();
-        const std::string flag = "--learning-rate";
-        const std::size_t at = why.rfind(flag);
-        if (optimizer.name() == "Adam" && at != std::string::npos)
-          why.replace(at, flag.size(), "--adam-learning-rate");
-        throw nn::Diverged(optimizer.name() + ": " + why);
-      }
-      run.accuracy = nn::accuracy(net.predict(X), y);
-      print_run(run);
-      optimizer_runs.push_back(run);
-    }
-
-    // -- Results -----------------------------------------------------------------------------
-    const auto last = [&](const StartStats& st, bool tanh) {
-      return num((tanh ? st.tanh : st.relu).activation_sd(s.depth - 1), "%.2g");
-    };
-    std::cout << "\nResults (seed " << seed << ")\n"
-              << "  sd of the last hidden layer's activations (tanh / ReLU):\n   ";
-    for (const StartStats& st : stats)
-      std::cout << " " << nn::to_string(st.start.init) << " " << last(st, true) << " / "
-                << last(st, false) << (&st == &stats.back() ? "\n" : ",");
-    std::cout << "  symmetric starts: the largest difference between two units of a layer "
-                 "after training is "
-              << num(constant_difference) << "\n"
-              << "  loss after " << epochs_text << " from each start:\n   ";
-    for (const Run& r : init_runs)
-      std::cout << " " << r.label.substr(0, r.label.find(',')) << " "
-                << (r.diverged_at ? "diverged" : loss_text(r.losses.back()))
-                << (&r == &init_runs.back() ? "\n" : ",");
-    std::cout << "  loss after " << epochs_text << " by optimiser:";
-    for (const Run& r : optimizer_runs)
-      std::cout << " " << r.label << " " << loss_text(r.losses.back())
-                << (&r == &optimizer_runs.back() ? "\n\n" : ",");
-
-    const std::string epoch_label = "epoch (" + steps_per_epoch + " mini-batch steps each)";
-    draw_layer_stats(stats, s.depth, cli.out_dir());
-    draw_tanh_histograms(hists, hist_layers, cli.out_dir());
-    draw_init_training(init_runs, epoch_label, cli.out_dir());
+    // Figures, only now that every section has succeeded.
+    const std::string epoch_label = "epoch (" + steps_per_epoch(s) + " mini-batch steps each)";
+    draw_layer_stats(init.stats, s.depth, cli.out_dir());
+    draw_tanh_histograms(init.histograms, init.hist_layers, cli.out_dir());
+    draw_init_training(starts, epoch_label, cli.out_dir());
     draw_ravine(paths, cli.out_dir());
-    draw_optimizers(optimizer_runs, epoch_label, cli.out_dir());
+    draw_optimizers(optimisers, epoch_label, cli.out_dir());
     std::cout << "Figures: layer_stats, tanh_histograms, init_training, ravine, optimizers "
                  "(.png, .csv) in "
               << cli.out_dir() << "\n";

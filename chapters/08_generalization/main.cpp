@@ -34,6 +34,7 @@
 #include "common/batches.hpp"
 #include "common/cli.hpp"
 #include "common/divergence.hpp"
+#include "common/format.hpp"
 #include "common/grid.hpp"
 #include "common/loss.hpp"
 #include "common/metrics.hpp"
@@ -48,14 +49,8 @@ namespace {
 using T = float;  // the networks compute in float, as chapter 09's does
 using Matrix = arma::Mat<T>;
 
-std::string num(const char* format, double v) {
-  char buf[48];
-  std::snprintf(buf, sizeof buf, format, v);
-  return buf;
-}
-
 // ---------------------------------------------------------------------------------------
-// 1. The data: one noisy set, three splits
+// 1. One data set, three jobs: training, validation, test
 // ---------------------------------------------------------------------------------------
 
 constexpr arma::uword kPerClass = 250;    // a ring and a disc of 250 points: 500 samples
@@ -63,13 +58,14 @@ constexpr double kNoise = 0.2;            // the standard deviation of the noise
 constexpr arma::uword kTrain = 200;       // 40%: small, so that overfitting is easy to see
 constexpr arma::uword kValidation = 150;  // 30%; the test set is the other 30%, 150 samples
 
-struct Split {
+// One of the three sets.
+struct Subset {
   Matrix X;      // (2 x n): one sample per column
   arma::uvec y;  // (n): the class of each sample, 0 or 1
 };
 
 struct Splits {
-  Split train, validation, test;
+  Subset train, validation, test;
   std::vector<std::string> class_names;
 };
 
@@ -83,25 +79,40 @@ Splits split(const nn::Dataset& data, unsigned seed) {
   const arma::uvec validation = order.subvec(kTrain, kTrain + kValidation - 1);
   const arma::uvec test = order.tail(data.size() - kTrain - kValidation);
   auto take = [&](const arma::uvec& idx) {
-    return Split{arma::conv_to<Matrix>::from(data.X.cols(idx)), data.y(idx)};
+    return Subset{arma::conv_to<Matrix>::from(data.X.cols(idx)), data.y(idx)};
   };
   return {take(train), take(validation), take(test), data.class_names};
 }
 // [end split]
 
-// ---------------------------------------------------------------------------------------
-// 2. The network and one epoch of training
-// ---------------------------------------------------------------------------------------
-
 constexpr arma::uword kHidden = 64;  // units in each of the two hidden layers
 constexpr arma::uword kBatch = 50;   // 200 training samples: 4 mini-batches per epoch
 
+// The chapter's settings (the command line can change each of them).
 struct Settings {
-  int epochs;
-  double learning_rate;
-  int patience;
-  unsigned seed;
+  int epochs = 800;              // of each training run
+  double learning_rate = 0.005;  // Adam's
+  int patience = 50;             // early stopping's
+  double lambda = 0.01;          // the L2 strength of the regularised run
+  unsigned seed = 42;            // the data, its split, the starting weights and the batches
 };
+
+// The noisy data set, split three ways, and the network it will train.
+Splits section1_the_data(const Settings& s) {
+  const Splits data = split(nn::circles(kPerClass, kNoise, s.seed), s.seed);
+  std::cout << "Data: a ring around a disc, " << 2 * kPerClass << " samples, noise sd "
+            << kNoise << ", shuffled and split into\n  " << data.train.y.n_elem << " training, "
+            << data.validation.y.n_elem << " validation and " << data.test.y.n_elem
+            << " test samples.\n"
+            << "Network: 2-" << kHidden << "-" << kHidden << "-2, ReLU, softmax "
+            << "cross-entropy; Adam, learning rate " << s.learning_rate << ", mini-batches of "
+            << kBatch << ".\n\n";
+  return data;
+}
+
+// ---------------------------------------------------------------------------------------
+// 2. A network that is too large: one epoch of training, and measuring it
+// ---------------------------------------------------------------------------------------
 
 // [listing epoch]
 // One epoch: every training sample once, in mini-batches, in a new order each epoch.
@@ -121,25 +132,49 @@ void train_one_epoch(nn::Network<T>& net, const std::vector<nn::Parameter<T>>& p
 }
 // [end epoch]
 
-// ---------------------------------------------------------------------------------------
-// 3. Measuring a network on a whole set
-// ---------------------------------------------------------------------------------------
-
 struct Measure {
   double loss;      // mean cross-entropy (the data loss, without the penalty)
   double accuracy;  // the fraction classified right
 };
 
 // [listing measure]
-Measure measure(nn::Network<T>& net, const Split& set) {
+Measure measure(nn::Network<T>& net, const Subset& set) {
   const Matrix& Z = net.forward(set.X);                    // Z is (2 x n): the logits
   const arma::uvec predicted = arma::index_max(Z, 0).t();  // the class of the larger logit
   return {nn::softmax_cross_entropy(Z, set.y), nn::accuracy(predicted, set.y)};
 }
 // [end measure]
 
+struct History {  // one entry per epoch, epoch 1 first
+  std::vector<double> train_loss, train_objective, validation_loss;
+
+  void record(const Measure& train, double objective, const Measure& validation) {
+    train_loss.push_back(train.loss);
+    train_objective.push_back(objective);
+    validation_loss.push_back(validation.loss);
+  }
+};
+
+struct Run {
+  std::string name;
+  double lambda;
+  nn::Network<T> net;  // after the last epoch
+  History history;
+  int stop_epoch = 0;  // when early stopping said stop (0: it never did, or did not watch)
+};
+
+void print_row(int epoch, const Measure& train, double objective, const Measure& val) {
+  std::printf("  %5d   %10.4f %10.4f %9.1f%%   %10.4f %9.1f%%\n", epoch, train.loss, objective,
+              100.0 * train.accuracy, val.loss, 100.0 * val.accuracy);
+}
+
 // ---------------------------------------------------------------------------------------
-// 4. Early stopping
+// 3. L2 regularisation: in the optimiser (weight_decay) and nn::l2_penalty, in
+//    common/optimizer.hpp
+// ---------------------------------------------------------------------------------------
+
+// ---------------------------------------------------------------------------------------
+// 4. Early stopping, and one training run
 // ---------------------------------------------------------------------------------------
 
 // [listing early_stopping]
@@ -172,33 +207,6 @@ class EarlyStopping {
   nn::Network<T> best_;
 };
 // [end early_stopping]
-
-// ---------------------------------------------------------------------------------------
-// 5. One training run
-// ---------------------------------------------------------------------------------------
-
-struct History {  // one entry per epoch, epoch 1 first
-  std::vector<double> train_loss, train_objective, validation_loss;
-
-  void record(const Measure& train, double objective, const Measure& validation) {
-    train_loss.push_back(train.loss);
-    train_objective.push_back(objective);
-    validation_loss.push_back(validation.loss);
-  }
-};
-
-struct Run {
-  std::string name;
-  double lambda;
-  nn::Network<T> net;  // after the last epoch
-  History history;
-  int stop_epoch = 0;  // when early stopping said stop (0: it never did, or did not watch)
-};
-
-void print_row(int epoch, const Measure& train, double objective, const Measure& val) {
-  std::printf("  %5d   %10.4f %10.4f %9.1f%%   %10.4f %9.1f%%\n", epoch, train.loss, objective,
-              100.0 * train.accuracy, val.loss, 100.0 * val.accuracy);
-}
 
 void print_stop(const EarlyStopping& watcher, int epoch, int patience) {
   std::printf(
@@ -247,8 +255,39 @@ Run train_network(const std::string& name, const Splits& data, double lambda,
 }
 // [end train]
 
+// The column heading of print_row's lines.
+const char* const kRowHeading =
+    "  epoch   train loss  loss + L2  train acc     val loss   val acc\n";
+
+// Section 2's run: no penalty, watched by early stopping (section 4), for every epoch.
+Run section2_without_regularisation(const Splits& data, const Settings& s,
+                                    EarlyStopping& stopper) {
+  std::printf(
+      "Training without regularisation (lambda = 0) for %d epochs, early stopping "
+      "watching\n(patience %d):\n%s",
+      s.epochs, s.patience, kRowHeading);
+  Run plain = train_network("No regularisation", data, 0.0, s, &stopper);
+  if (plain.stop_epoch == 0)
+    std::printf(
+        "  -- early stopping never fired: training ended before %d epochs passed "
+        "without a new\n     low. Its model is still the best epoch's: epoch %d.\n",
+        s.patience, stopper.best_epoch());
+  return plain;
+}
+
+// Section 3's run: the same start and batches, with the L2 penalty.
+Run section3_with_l2(const Splits& data, const Settings& s) {
+  std::printf("\nTraining with L2 (lambda = %g) for %d epochs:\n%s", s.lambda, s.epochs,
+              kRowHeading);
+  return train_network("L2, lambda = " + nn::num(s.lambda, "%g"), data, s.lambda, s);
+}
+
 // ---------------------------------------------------------------------------------------
-// 6. Choosing a model, then testing it
+// 5. The three networks side by side: boundaries.png, drawn below
+// ---------------------------------------------------------------------------------------
+
+// ---------------------------------------------------------------------------------------
+// 6. Choose on validation, then test once
 // ---------------------------------------------------------------------------------------
 
 struct Model {
@@ -296,8 +335,22 @@ void print_results(const std::vector<Model>& models, std::size_t chosen, unsigne
               100.0 * models[chosen].test.accuracy);
 }
 
+// The three candidates (the overfit, the early-stopped and the L2 network), one chosen on
+// the validation set, then all three measured on the test set.
+std::vector<Model> section6_choose_then_test(const Run& plain, const EarlyStopping& stopper,
+                                             const Run& l2, const Splits& data,
+                                             const Settings& s) {
+  std::vector<Model> models = {
+      {plain.name, plain.net, s.epochs, {}, {}, {}},
+      {"Early stopping", stopper.best(), stopper.best_epoch(), {}, {}, {}},
+      {l2.name, l2.net, s.epochs, {}, {}, {}}};
+  const std::size_t chosen = choose_then_test(models, data);
+  print_results(models, chosen, s.seed);
+  return models;
+}
+
 // ---------------------------------------------------------------------------------------
-// 7. Figures
+// Figures
 // ---------------------------------------------------------------------------------------
 
 // Training and validation loss per epoch: left without regularisation (with the early
@@ -313,7 +366,7 @@ void draw_loss_curves(const Run& plain, const EarlyStopping& stopper, const Run&
     const History& h = run.history;
     const arma::vec epoch = arma::regspace(1, double(h.train_loss.size()));
     nn::Plot& p = fig.panel(k);
-    p.title(k == 0 ? "No regularisation" : "L2, lambda = " + num("%g", run.lambda))
+    p.title(k == 0 ? "No regularisation" : "L2, lambda = " + nn::num(run.lambda, "%g"))
         .xlabel("epoch")
         .ylabel("mean cross-entropy")
         .xrange(0, double(h.train_loss.size()))
@@ -338,13 +391,13 @@ void draw_loss_curves(const Run& plain, const EarlyStopping& stopper, const Run&
          {.colour = 7, .width = 1.5, .dashed = true}, {best, best});
   p.points("lowest validation loss", {best}, {stopper.best_loss()},
            {.colour = 7, .point_size = 1.6, .in_key = false}, {best});
-  label_at(best, top * 0.74, "epoch " + num("%.0f", best) + ": lowest validation loss");
+  label_at(best, top * 0.74, "epoch " + nn::num(best, "%.0f") + ": lowest validation loss");
   if (plain.stop_epoch > 0) {
     const double stop = plain.stop_epoch;
     p.line("patience runs out: stop", {stop, stop}, {0, 0.78 * top},
            {.colour = 3, .width = 1.5, .dashed = true}, {stop, stop});
     label_at(stop, top * 0.66,
-             "epoch " + num("%.0f", stop) + ": " + num("%.0f", stop - best) +
+             "epoch " + nn::num(stop, "%.0f") + ": " + nn::num(stop - best, "%.0f") +
                  " epochs without a new low, stop");
   }
   fig.save(out);
@@ -379,12 +432,32 @@ void draw_boundaries(std::vector<Model> models, const Splits& data, const std::s
               {.colour = 7, .width = 1.5, .in_key = false});
     p.classes(X_train, data.train.y, data.class_names, 0.9);
     p.label(0.0, 1.58,
-            "train " + num("%.1f%%", 100.0 * m.train.accuracy) + "   validation " +
-                num("%.1f%%", 100.0 * m.validation.accuracy) + "   test " +
-                num("%.1f%%", 100.0 * m.test.accuracy),
+            "train " + nn::percent(m.train.accuracy) + "   validation " +
+                nn::percent(m.validation.accuracy) + "   test " + nn::percent(m.test.accuracy),
             "center", 11);
   }
   fig.save(out);
+}
+
+// ---------------------------------------------------------------------------------------
+// The program
+// ---------------------------------------------------------------------------------------
+
+// The chapter's own flags, each with its range (a bad value: one error line, exit code 2).
+void add_flags(CLI::App& app, Settings& s) {
+  app.add_option("--epochs", s.epochs, "Epochs of training for each network")
+      ->check(CLI::Range(1, 100000))
+      ->capture_default_str();
+  app.add_option("--lambda", s.lambda, "L2 strength lambda of the regularised network")
+      ->check(nn::FiniteNonNegative)
+      ->capture_default_str();
+  app.add_option("--patience", s.patience,
+                 "Early stopping: epochs without a lower validation loss before it stops")
+      ->check(CLI::Range(1, 100000))
+      ->capture_default_str();
+  app.add_option("--learning-rate", s.learning_rate, "Adam's learning rate")
+      ->check(nn::FinitePositive)
+      ->capture_default_str();
 }
 
 }  // namespace
@@ -393,69 +466,22 @@ int main(int argc, char** argv) {
   nn::CommandLine cli("08_generalization",
                       "Chapter 08: training, validation and test sets; overfitting, L2 "
                       "regularisation and early stopping");
-  Settings settings{800, 0.005, 50, 42};
-  double lambda = 0.01;
-  cli.app()
-      .add_option("--epochs", settings.epochs, "Epochs of training for each network")
-      ->check(CLI::Range(1, 100000))
-      ->capture_default_str();
-  cli.app()
-      .add_option("--lambda", lambda, "L2 strength lambda of the regularised network")
-      ->check(nn::FiniteNonNegative)
-      ->capture_default_str();
-  cli.app()
-      .add_option("--patience", settings.patience,
-                  "Early stopping: epochs without a lower validation loss before it stops")
-      ->check(CLI::Range(1, 100000))
-      ->capture_default_str();
-  cli.app()
-      .add_option("--learning-rate", settings.learning_rate, "Adam's learning rate")
-      ->check(nn::FinitePositive)
-      ->capture_default_str();
+  Settings s;
+  add_flags(cli.app(), s);
   if (auto code = cli.parse(argc, argv)) return *code;
-  settings.seed = cli.seed();
+  s.seed = cli.seed();
   nn::make_reproducible(cli.seed());
 
   try {
     std::cout << "Chapter 08: generalisation\n"
               << "==========================\n\n";
-    // 1. The data.
-    const Splits data = split(nn::circles(kPerClass, kNoise, cli.seed()), cli.seed());
-    std::cout << "Data: a ring around a disc, " << 2 * kPerClass << " samples, noise sd "
-              << kNoise << ", shuffled and split into\n  " << data.train.y.n_elem
-              << " training, " << data.validation.y.n_elem << " validation and "
-              << data.test.y.n_elem << " test samples.\n"
-              << "Network: 2-" << kHidden << "-" << kHidden << "-2, ReLU, softmax "
-              << "cross-entropy; Adam, learning rate " << settings.learning_rate
-              << ", mini-batches of " << kBatch << ".\n\n";
+    const Splits data = section1_the_data(s);
+    EarlyStopping stopper(s.patience);  // section 4's watcher, fed by section 2's run
+    const Run plain = section2_without_regularisation(data, s, stopper);
+    const Run l2 = section3_with_l2(data, s);
+    const std::vector<Model> models = section6_choose_then_test(plain, stopper, l2, data, s);
 
-    // 2.-5. Two runs from the same start: without a penalty (watched by early stopping),
-    // and with L2.
-    const char* header = "  epoch   train loss  loss + L2  train acc     val loss   val acc\n";
-    std::printf(
-        "Training without regularisation (lambda = 0) for %d epochs, early stopping "
-        "watching\n(patience %d):\n%s",
-        settings.epochs, settings.patience, header);
-    EarlyStopping stopper(settings.patience);
-    const Run plain = train_network("No regularisation", data, 0.0, settings, &stopper);
-    if (plain.stop_epoch == 0)
-      std::printf(
-          "  -- early stopping never fired: training ended before %d epochs passed "
-          "without a new\n     low. Its model is still the best epoch's: epoch %d.\n",
-          settings.patience, stopper.best_epoch());
-    std::printf("\nTraining with L2 (lambda = %g) for %d epochs:\n%s", lambda, settings.epochs,
-                header);
-    const Run l2 = train_network("L2, lambda = " + num("%g", lambda), data, lambda, settings);
-
-    // 6. Choose on the validation set; then, once, the test set.
-    std::vector<Model> models = {
-        {plain.name, plain.net, settings.epochs, {}, {}, {}},
-        {"Early stopping", stopper.best(), stopper.best_epoch(), {}, {}, {}},
-        {l2.name, l2.net, settings.epochs, {}, {}, {}}};
-    const std::size_t chosen = choose_then_test(models, data);
-    print_results(models, chosen, cli.seed());
-
-    // 7. Figures, once everything has succeeded.
+    // Figures, once everything has succeeded (section 5 is boundaries.png).
     draw_loss_curves(plain, stopper, l2, cli.out_dir());
     draw_boundaries(models, data, cli.out_dir());
     std::cout << "Figures: loss_curves, boundaries (.png, .csv) in " << cli.out_dir() << "\n";

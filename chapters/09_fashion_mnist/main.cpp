@@ -22,13 +22,10 @@
 #include <armadillo>
 
 #include <algorithm>
-#include <cerrno>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
-#include <cstring>
 #include <filesystem>
-#include <fstream>
 #include <iostream>
 #include <memory>
 #include <optional>
@@ -40,6 +37,7 @@
 #include "common/classify.hpp"
 #include "common/cli.hpp"
 #include "common/divergence.hpp"
+#include "common/format.hpp"
 #include "common/idx.hpp"
 #include "common/initializer.hpp"
 #include "common/input_file.hpp"
@@ -64,28 +62,7 @@ double seconds_since(Clock::time_point start) {
   return std::chrono::duration<double>(Clock::now() - start).count();
 }
 
-std::string percent(double fraction, int decimals = 2) {
-  char s[32];
-  std::snprintf(s, sizeof s, "%.*f%%", decimals, 100.0 * fraction);
-  return s;
-}
-
-std::string fixed(double v, int decimals) {
-  char s[32];
-  std::snprintf(s, sizeof s, "%.*f", decimals, v);
-  return s;
-}
-
-// 235146 -> "235,146"
-std::string with_commas(unsigned long long n) {
-  std::string digits = std::to_string(n), out;
-  for (std::size_t k = 0; k < digits.size(); ++k) {
-    if (k > 0 && (digits.size() - k) % 3 == 0) out += ',';
-    out += digits[k];
-  }
-  return out;
-}
-
+// {784, 256, 128, 10} -> "784-256-128-10"
 std::string architecture(const std::vector<arma::uword>& sizes) {
   std::string s;
   for (std::size_t l = 0; l < sizes.size(); ++l) s += (l ? "-" : "") + std::to_string(sizes[l]);
@@ -96,6 +73,26 @@ std::string architecture(const std::vector<arma::uword>& sizes) {
 // 1. The data: 60,000 training images (5,000 of them kept for validation), 10,000 test
 // ---------------------------------------------------------------------------------------
 
+// The three sets. Pixels stay bytes, a quarter of their size as floats (the training images
+// are 43 MB, not 172 MB); a batch is converted to floats when it is gathered.
+struct Data {
+  nn::ImageDataset train;       // the first 55,000 images of the training file (or fewer)
+  nn::ImageDataset validation;  // its last 5,000
+  nn::ImageDataset test;        // the test file's 10,000
+};
+
+// Images first..last of a data set, with their labels: a copy, in the same order.
+nn::ImageDataset images_between(const nn::ImageDataset& all, arma::uword first,
+                                arma::uword last) {
+  nn::ImageDataset part;
+  part.images.pixels = all.images.pixels.cols(first, last);  // (784 x last - first + 1)
+  part.images.rows = all.images.rows;
+  part.images.cols = all.images.cols;
+  part.labels = all.labels.subvec(first, last);
+  part.class_names = all.class_names;
+  return part;
+}
+
 // [listing split]
 // The training file's images come in random order (every class is spread through it), so
 // its last 5,000 are a fair sample of all 60,000: they are the validation set, and the
@@ -103,50 +100,39 @@ std::string architecture(const std::vector<arma::uword>& sizes) {
 // different seeds are compared on the same validation images.
 constexpr arma::uword kValidationSize = 5000;
 
-struct Split {
-  arma::uvec train;       // indices into the training file: 0 .. n_train - 1
-  arma::uvec validation;  // the last 5,000: 55,000 .. 59,999
-};
-
-Split split_training_file(arma::uword n_images, arma::uword train_limit) {
-  const arma::uword n_train = n_images - kValidationSize;
-  Split s;
-  s.train = arma::regspace<arma::uvec>(0, std::min(n_train, train_limit) - 1);
-  s.validation = arma::regspace<arma::uvec>(n_train, n_images - 1);
-  return s;
+void split_training_file(const nn::ImageDataset& file, arma::uword train_limit, Data& d) {
+  const arma::uword n_train = file.size() - kValidationSize;  // 55,000
+  d.train = images_between(file, 0, std::min(n_train, train_limit) - 1);
+  d.validation = images_between(file, n_train, file.size() - 1);
 }
 // [end split]
 
-struct Data {
-  nn::ImageDataset train, test;  // pixels stay bytes (47 MB + 8 MB)
-  Split split;
-};
-
-Data load_data(const std::string& dir, arma::uword train_limit) {
+// Loads the two files, checks that they are Fashion-MNIST's, splits the training file and
+// says what each set holds.
+Data section1_the_data(const std::string& dir, arma::uword train_limit) {
   std::cout << "Loading Fashion-MNIST from " << dir << std::endl;
   const Clock::time_point start = Clock::now();
   Data d;
-  d.train = nn::load_fashion_mnist(dir, nn::Split::train);
+  const nn::ImageDataset file = nn::load_fashion_mnist(dir, nn::Split::train);
   d.test = nn::load_fashion_mnist(dir, nn::Split::test);
-  if (d.train.images.rows != 28 || d.train.images.cols != 28 || d.test.images.rows != 28 ||
+  if (file.images.rows != 28 || file.images.cols != 28 || d.test.images.rows != 28 ||
       d.test.images.cols != 28)
     throw nn::DataError("the files in " + dir + " are not Fashion-MNIST: they hold " +
-                        std::to_string(d.train.images.cols) + " x " +
-                        std::to_string(d.train.images.rows) + " images, not 28 x 28");
-  if (d.train.size() <= kValidationSize)
+                        std::to_string(file.images.cols) + " x " +
+                        std::to_string(file.images.rows) + " images, not 28 x 28");
+  if (file.size() <= kValidationSize)
     throw nn::DataError("the training file in " + dir + " holds only " +
-                        std::to_string(d.train.size()) + " images: training needs more than " +
+                        std::to_string(file.size()) + " images: training needs more than " +
                         std::to_string(kValidationSize) + " (the last " +
                         std::to_string(kValidationSize) + " are kept for validation)");
-  d.split = split_training_file(d.train.size(), train_limit);
-  std::cout << "  loaded in " << fixed(seconds_since(start), 2) << " s\n"
-            << "  training file  " << with_commas(d.train.size())
-            << " images: " << with_commas(d.split.train.n_elem) << " to train on, "
-            << with_commas(d.split.validation.n_elem) << " for validation\n"
-            << "  test file      " << with_commas(d.test.size())
+  split_training_file(file, train_limit, d);
+  std::cout << "  loaded in " << nn::num(seconds_since(start), "%.2f") << " s\n"
+            << "  training file  " << nn::thousands(file.size())
+            << " images: " << nn::thousands(d.train.size()) << " to train on, "
+            << nn::thousands(d.validation.size()) << " for validation\n"
+            << "  test file      " << nn::thousands(d.test.size())
             << " images (used once, at the end)\n";
-  const arma::uvec counts =
-      arma::hist(d.train.labels.elem(d.split.validation), arma::regspace<arma::uvec>(0, 9));
+  const arma::uvec counts = arma::hist(d.validation.labels, arma::regspace<arma::uvec>(0, 9));
   std::cout << "  validation images per class: " << counts.min() << " to " << counts.max()
             << "\n\n";
   return d;
@@ -198,173 +184,129 @@ struct Evaluation {
   arma::fmat P;          // (10 x n): softmax probabilities (kept when asked for)
 };
 
-// Runs the network over the images `which`, 1,000 at a time (so no buffer grows with the
-// data set), and returns the mean loss, the accuracy and every prediction.
+// Runs the network over every image of `data`, 1,000 at a time in file order (so no buffer
+// grows with the data set), and returns the mean loss, the accuracy and every prediction.
 Evaluation evaluate(nn::Network<float>& net, const nn::ImageDataset& data,
-                    const arma::uvec& which, bool keep_probabilities = false) {
+                    bool keep_probabilities = false) {
   constexpr arma::uword kChunk = 1000;
+  // Never shuffled: chunk k holds images k * 1,000 onwards, as floats in [0, 1].
+  nn::MiniBatches<float, unsigned char> chunks(data.images.pixels, data.labels, kChunk, 0);
   Evaluation e;
-  e.predicted.set_size(which.n_elem);
-  if (keep_probabilities) e.P.set_size(10, which.n_elem);
-  arma::fmat X, P;
+  e.predicted.set_size(data.size());
+  if (keep_probabilities) e.P.set_size(10, data.size());
+  arma::fmat P;
   double loss_sum = 0;
-  for (arma::uword first = 0; first < which.n_elem; first += kChunk) {
-    const arma::uword last = std::min(first + kChunk, which.n_elem) - 1;
-    const arma::uvec idx = which.subvec(first, last);
-    nn::gather_batch(data.images, idx, X);  // X is (784 x chunk)
-    const arma::fmat& Z = net.forward(X);   // Z is (10 x chunk)
-    const arma::uvec y = data.labels.elem(idx);
-    loss_sum += nn::softmax_cross_entropy(Z, y) * double(idx.n_elem);
+  for (arma::uword k = 0; k < chunks.count(); ++k) {
+    chunks.gather(k);
+    const arma::fmat& Z = net.forward(chunks.X());  // Z is (10 x chunk)
+    const arma::uword first = k * kChunk, last = first + Z.n_cols - 1;
+    loss_sum += nn::softmax_cross_entropy(Z, chunks.y()) * double(Z.n_cols);
     e.predicted.subvec(first, last) = arma::index_max(Z, 0).t();
     if (keep_probabilities) {
       nn::softmax(Z, P);
       e.P.cols(first, last) = P;
     }
   }
-  e.loss = loss_sum / double(which.n_elem);
-  e.accuracy = nn::accuracy(e.predicted, data.labels.elem(which));
+  e.loss = loss_sum / double(data.size());
+  e.accuracy = nn::accuracy(e.predicted, data.labels);
   return e;
 }
 
 // [listing train]
 std::vector<EpochStats> train(nn::Network<float>& net, const Data& data, const Settings& s) {
-  std::vector<nn::Parameter<float>> params = net.parameters();  // (initialised by main)
+  std::vector<nn::Parameter<float>> params = net.parameters();  // (already initialised)
   std::unique_ptr<nn::Optimizer<float>> optimizer = make_optimizer(s);
-
-  const arma::uvec& train_set = data.split.train;
-  const arma::uword n = train_set.n_elem;
-  const arma::uword batches = (n + s.batch_size - 1) / s.batch_size;
-  nn::Progress progress(s.epochs, long(batches));
-  arma::fmat X, dZ;  // X is (784 x batch), dZ is (10 x batch): reused by every batch
+  // The images stay bytes; gather(k) converts batch k's to floats in [0, 1].
+  nn::MiniBatches<float, unsigned char> batches(data.train.images.pixels, data.train.labels,
+                                                s.batch_size, s.seed);
+  const arma::uword n = batches.n_samples();
+  nn::Progress progress(s.epochs, long(batches.count()));
+  arma::fmat dZ;  // (10 x batch), reused by every batch
   std::vector<EpochStats> history;
   for (int epoch = 1; epoch <= s.epochs; ++epoch) {
     optimizer->set_learning_rate(learning_rate_for(s, epoch));
-    const arma::uvec order = nn::epoch_order(n, s.seed, arma::uword(epoch));
+    batches.shuffle(arma::uword(epoch));  // nn::epoch_order(n, seed, epoch)
     double loss_sum = 0;
     arma::uword right = 0;
-    for (arma::uword k = 0; k < batches; ++k) {
-      const arma::uword first = k * s.batch_size;
-      const arma::uword last = std::min(first + s.batch_size, n) - 1;
-      const arma::uvec idx = train_set.elem(order.subvec(first, last));
-      nn::gather_batch(data.train.images, idx, X);  // bytes -> floats in [0, 1]
-      const arma::uvec y = data.train.labels.elem(idx);
+    for (arma::uword k = 0; k < batches.count(); ++k) {
+      batches.gather(k);  // batches.X() is (784 x batch), batches.y() (batch)
+      const arma::uvec& y = batches.y();
 
-      const arma::fmat& Z = net.forward(X);                     // 2. forward
+      const arma::fmat& Z = net.forward(batches.X());           // 2. forward
       const double loss = nn::softmax_cross_entropy(Z, y, dZ);  // 3. loss and dL/dZ
       right += arma::accu(arma::index_max(Z, 0).t() == y);      //    (before the update)
       net.backward(dZ);                                         // 4. backpropagation
       optimizer->step(params);                                  // 5. update
 
-      loss_sum += loss * double(idx.n_elem);
-      progress.batch_done(long(idx.n_elem), loss);
+      loss_sum += loss * double(y.n_elem);
+      progress.batch_done(long(y.n_elem), loss);
     }
     const double train_loss = loss_sum / double(n);
     nn::stop_if_diverged(train_loss, epoch, optimizer->learning_rate(), std::log(10.0));
-    const Evaluation v = evaluate(net, data.train, data.split.validation);
+    const Evaluation v = evaluate(net, data.validation);
     history.push_back({train_loss, double(right) / double(n), v.loss, v.accuracy});
-    progress.epoch_done(train_loss, "train " + percent(history.back().train_accuracy, 1) +
-                                        "  validation loss " + fixed(v.loss, 4) + " " +
-                                        percent(v.accuracy, 1));
+    progress.epoch_done(train_loss, "train " + nn::percent(history.back().train_accuracy) +
+                                        "  validation loss " + nn::num(v.loss, "%.4f") + " " +
+                                        nn::percent(v.accuracy));
   }
   return history;
 }
 // [end train]
 
-// ---------------------------------------------------------------------------------------
-// 3. Saving the model, loading it back, and predicting one image
-// ---------------------------------------------------------------------------------------
+// A trained network, with what the figures and the results need from its training.
+struct Trained {
+  nn::Network<float> net;
+  arma::fmat W1_start;  // (hidden x 784): the first layer's weights before training
+  std::vector<EpochStats> history;
+  double seconds = 0;  // the training's time
+};
 
-// Where the model goes when --save is not given: with this chapter's default output,
-// build/<preset>/output/09_fashion_mnist/model.nnm, whatever --out says, so that
-// --predict-* finds it without flags, and never among the committed reference figures.
-std::string default_model_path() { return nn::default_out_dir(kChapter) + "/model.nnm"; }
-
-// The image as text in a frame, two characters per pixel (darker to brighter:
-// " .:-=+*#%@"), so you can see what the network sees.
-void print_image(const nn::GreyImage& image) {
-  const char* shades = " .:-=+*#%@";
-  const std::string border = "    +" + std::string(2 * image.cols, '-') + "+\n";
-  std::cout << border;
-  for (std::size_t r = 0; r < image.rows; ++r) {
-    std::string line = "    |";
-    for (std::size_t c = 0; c < image.cols; ++c)
-      line.append(2, shades[image.pixels[r * image.cols + c] * 10 / 256]);
-    std::cout << line << "|\n";
-  }
-  std::cout << border;
-}
-
-// [listing predict]
-// The three most likely classes of one image, by a loaded network. nn::classify checks
-// that the image fits the network and that the network's outputs are finite numbers.
-void predict(nn::Network<float>& net, const nn::GreyImage& image, const std::string& image_name,
-             const std::string& model_path, const std::vector<std::string>& class_names) {
-  const nn::Classification c = nn::classify(net, image, image_name, model_path);
-  std::cout << "Top 3:\n";
-  for (arma::uword k = 0; k < 3 && k < c.ranked.n_elem; ++k) {
-    char line[96];
-    std::snprintf(line, sizeof line, "  %llu. %-12s %6.2f%%\n", (unsigned long long)(k + 1),
-                  class_names.at(c.ranked(k)).c_str(),
-                  100.0 * double(c.probabilities(c.ranked(k))));
-    std::cout << line;
-  }
-}
-// [end predict]
-
-int run_prediction(const std::string& model_path, const std::string& data_dir,
-                   std::optional<arma::uword> index, const std::string& pgm_path) {
-  try {
-    nn::open_regular_file(model_path);  // a folder, FIFO or loop of links: say which
-  } catch (const nn::FileError& e) {
-    throw nn::ModelError("model file '" + model_path + "': " + e.what() +
-                         (std::string(e.what()) == "no such file"
-                              ? ". Train one first (run " + kChapter +
-                                    " without --predict-*), or name one with --model"
-                              : std::string()));
-  }
-  nn::Network<float> net = nn::load_model<float>(model_path);
-  const std::vector<arma::uword> sizes = net.layer_sizes();
-  std::cout << "Model " << model_path << ": " << architecture(sizes) << ", "
-            << with_commas(net.n_parameters()) << " float32 parameters\n";
-  if (sizes.front() != 784 || sizes.back() != 10)
-    throw nn::ModelError("model file '" + model_path + "': it takes " +
-                         std::to_string(sizes.front()) + " inputs and gives " +
-                         std::to_string(sizes.back()) +
-                         " outputs; a Fashion-MNIST model takes 784 and gives 10");
-  nn::check_plausible(net, model_path);
-  const std::vector<std::string> names = nn::fashion_mnist_class_names();
-  nn::GreyImage image;
-  std::string image_name;
-  if (index) {
-    const nn::ImageDataset test = nn::load_fashion_mnist(data_dir, nn::Split::test);
-    if (*index >= test.size())
-      throw nn::DataError("--predict-index " + std::to_string(*index) +
-                          " is outside the test set (0 to " + std::to_string(test.size() - 1) +
-                          ")");
-    image.rows = test.images.rows;
-    image.cols = test.images.cols;
-    const arma::Col<unsigned char> column = test.images.pixels.col(*index);
-    image.pixels.assign(column.begin(), column.end());
-    image_name = "test image " + std::to_string(*index) + " of " + data_dir;
-    std::cout << "Image: test image " << *index << ", labelled "
-              << names.at(test.labels(*index)) << "\n";
-  } else {
-    image = nn::load_pgm(pgm_path);
-    image_name = "image file '" + pgm_path + "'";
-    std::cout << "Image: " << pgm_path << "\n";
-  }
-  if (image.rows != 28 || image.cols != 28)  // before printing it: the frame is 28 x 28
-    throw nn::DataError(image_name + ": " + std::to_string(image.cols) + " x " +
-                        std::to_string(image.rows) +
-                        " pixels; the network reads 28 x 28 images");
-  print_image(image);
-  predict(net, image, image_name, model_path, names);
-  return 0;
+// The network (784-256-128-10 by default), He's start, and s.epochs epochs of training.
+Trained section2_training(const Data& data, const Settings& s) {
+  std::vector<arma::uword> sizes = {784};
+  sizes.insert(sizes.end(), s.hidden.begin(), s.hidden.end());
+  sizes.push_back(10);
+  Trained t{nn::Network<float>(sizes, nn::Activation::relu), {}, {}, 0.0};  // output: logits
+  std::cout << "Network " << architecture(sizes) << " (ReLU, softmax output), "
+            << nn::thousands(t.net.n_parameters()) << " float32 parameters\n"
+            << "Training: "
+            << (s.optimizer == "adam"  ? "Adam"
+                : s.optimizer == "sgd" ? "SGD"
+                                       : "momentum 0.9")
+            << ", learning rate " << s.learning_rate
+            << (s.schedule == "cosine" ? " with cosine decay" : " (constant)")
+            << (s.weight_decay > 0 ? ", L2 " + nn::num(s.weight_decay, "%.6f") : "")
+            << ", batch " << s.batch_size << ", " << s.epochs
+            << (s.epochs == 1 ? " epoch" : " epochs") << ", seed " << s.seed << "\n\n";
+  std::mt19937_64 rng(s.seed);
+  t.net.initialize(nn::Initializer::he(), rng);  // 1. initialise: He, for ReLU layers
+  t.W1_start = t.net.layer(0).W;                 // kept to see what training changed
+  const Clock::time_point start = Clock::now();
+  t.history = train(t.net, data, s);
+  t.seconds = seconds_since(start);
+  return t;
 }
 
 // ---------------------------------------------------------------------------------------
-// 4. Figures
+// 3. Results: the test set, once
 // ---------------------------------------------------------------------------------------
+
+// The trained network on the 10,000 test images: the only time it sees them.
+struct TestResults {
+  Evaluation evaluation;  // with the probabilities, for the misclassified images' titles
+  arma::umat C;           // (10 x 10) confusion matrix: C(i, j) images of class i taken for j
+  arma::vec recall;       // (10) the fraction of each class's images classified right
+};
+
+TestResults section3_test_once(nn::Network<float>& net, const Data& data) {
+  TestResults r;
+  r.evaluation = evaluate(net, data.test, true);
+  r.C = nn::confusion_matrix(data.test.labels, r.evaluation.predicted, 10);
+  r.recall = nn::recall_per_class(r.C);
+  return r;
+}
+
+// The four figures of section 3, drawn once training and the test have succeeded.
 
 void draw_curves(const std::vector<EpochStats>& history, double test_accuracy,
                  const std::string& out) {
@@ -452,7 +394,7 @@ void draw_misclassified(const nn::ImageDataset& test, const arma::uvec& which,
     // Ink (255) dark on white paper (0), like a printed photo.
     p.command("set palette grey negative").cbrange(0, 255).command("unset colorbox");
     p.xrange(-0.5, 27.5).yrange(27.5, -0.5).square().no_axes();
-    p.xlabel(test.class_names[predicted(i)] + " " + percent(P(predicted(i), i), 0));
+    p.xlabel(test.class_names[predicted(i)] + " " + nn::percent(P(predicted(i), i), 0));
   }
   fig.save(out);
 }
@@ -499,6 +441,121 @@ void draw_weights(const nn::Network<float>& net, const arma::fmat& W1_start,
   fig.save(out);
 }
 
+// ---------------------------------------------------------------------------------------
+// 4. Saving the model, loading it back
+// ---------------------------------------------------------------------------------------
+
+// Where the model goes when --save is not given: with this chapter's default output,
+// build/<preset>/output/09_fashion_mnist/model.nnm, whatever --out says, so that
+// --predict-* finds it without flags, and never among the committed reference figures.
+std::string default_model_path() { return nn::default_out_dir(kChapter) + "/model.nnm"; }
+
+// Writes net to model_file, loads it back, and checks that the loaded network answers
+// every test image exactly as the trained one (`test`) did: the same probabilities, bit for
+// bit.
+void section4_save_and_reload(const nn::Network<float>& net, const std::string& model_file,
+                              const Data& data, const Evaluation& test) {
+  nn::save_model(model_file, net);
+  nn::Network<float> loaded = nn::load_model<float>(model_file);
+  const Evaluation again = evaluate(loaded, data.test, true);
+  const bool identical = arma::approx_equal(again.P, test.P, "absdiff", 0.0f) &&
+                         arma::all(again.predicted == test.predicted);
+  if (!identical) throw std::runtime_error("the reloaded model answers differently");
+}
+
+// ---------------------------------------------------------------------------------------
+// 5. Predicting one image
+// ---------------------------------------------------------------------------------------
+
+// The image as text in a frame, two characters per pixel (darker to brighter:
+// " .:-=+*#%@"), so you can see what the network sees.
+void print_image(const nn::GreyImage& image) {
+  const char* shades = " .:-=+*#%@";
+  const std::string border = "    +" + std::string(2 * image.cols, '-') + "+\n";
+  std::cout << border;
+  for (std::size_t r = 0; r < image.rows; ++r) {
+    std::string line = "    |";
+    for (std::size_t c = 0; c < image.cols; ++c)
+      line.append(2, shades[image.pixels[r * image.cols + c] * 10 / 256]);
+    std::cout << line << "|\n";
+  }
+  std::cout << border;
+}
+
+// [listing predict]
+// The three most likely classes of one image, by a loaded network. nn::classify checks
+// that the image fits the network and that the network's outputs are finite numbers.
+void predict(nn::Network<float>& net, const nn::GreyImage& image, const std::string& image_name,
+             const std::string& model_path, const std::vector<std::string>& class_names) {
+  const nn::Classification c = nn::classify(net, image, image_name, model_path);
+  std::cout << "Top 3:\n";
+  for (arma::uword k = 0; k < 3 && k < c.ranked.n_elem; ++k) {
+    char line[96];
+    std::snprintf(line, sizeof line, "  %llu. %-12s %6.2f%%\n", (unsigned long long)(k + 1),
+                  class_names.at(c.ranked(k)).c_str(),
+                  100.0 * double(c.probabilities(c.ranked(k))));
+    std::cout << line;
+  }
+}
+// [end predict]
+
+// Loads a saved model, checks that it is a Fashion-MNIST classifier, and prints one image
+// (test image `index`, or the PGM file) with the model's three most likely classes.
+int section5_predict(const std::string& model_path, const std::string& data_dir,
+                     std::optional<arma::uword> index, const std::string& pgm_path) {
+  try {
+    nn::open_regular_file(model_path);  // a folder, FIFO or loop of links: say which
+  } catch (const nn::FileError& e) {
+    throw nn::ModelError("model file '" + model_path + "': " + e.what() +
+                         (std::string(e.what()) == "no such file"
+                              ? ". Train one first (run " + kChapter +
+                                    " without --predict-*), or name one with --model"
+                              : std::string()));
+  }
+  nn::Network<float> net = nn::load_model<float>(model_path);
+  const std::vector<arma::uword> sizes = net.layer_sizes();
+  std::cout << "Model " << model_path << ": " << architecture(sizes) << ", "
+            << nn::thousands(net.n_parameters()) << " float32 parameters\n";
+  if (sizes.front() != 784 || sizes.back() != 10)
+    throw nn::ModelError("model file '" + model_path + "': it takes " +
+                         std::to_string(sizes.front()) + " inputs and gives " +
+                         std::to_string(sizes.back()) +
+                         " outputs; a Fashion-MNIST model takes 784 and gives 10");
+  nn::check_plausible(net, model_path);
+  const std::vector<std::string> names = nn::fashion_mnist_class_names();
+  nn::GreyImage image;
+  std::string image_name;
+  if (index) {
+    const nn::ImageDataset test = nn::load_fashion_mnist(data_dir, nn::Split::test);
+    if (*index >= test.size())
+      throw nn::DataError("--predict-index " + std::to_string(*index) +
+                          " is outside the test set (0 to " + std::to_string(test.size() - 1) +
+                          ")");
+    image.rows = test.images.rows;
+    image.cols = test.images.cols;
+    const arma::Col<unsigned char> column = test.images.pixels.col(*index);
+    image.pixels.assign(column.begin(), column.end());
+    image_name = "test image " + std::to_string(*index) + " of " + data_dir;
+    std::cout << "Image: test image " << *index << ", labelled "
+              << names.at(test.labels(*index)) << "\n";
+  } else {
+    image = nn::load_pgm(pgm_path);
+    image_name = "image file '" + pgm_path + "'";
+    std::cout << "Image: " << pgm_path << "\n";
+  }
+  if (image.rows != 28 || image.cols != 28)  // before printing it: the frame is 28 x 28
+    throw nn::DataError(image_name + ": " + std::to_string(image.cols) + " x " +
+                        std::to_string(image.rows) +
+                        " pixels; the network reads 28 x 28 images");
+  print_image(image);
+  predict(net, image, image_name, model_path, names);
+  return 0;
+}
+
+// ---------------------------------------------------------------------------------------
+// The program
+// ---------------------------------------------------------------------------------------
+
 // "256,128" -> {256, 128}; nothing unless it is 1 to 8 whole numbers from 1 to 4096
 // separated by single commas.
 std::optional<std::vector<arma::uword>> parse_hidden(const std::string& text) {
@@ -518,21 +575,42 @@ std::optional<std::vector<arma::uword>> parse_hidden(const std::string& text) {
   }
 }
 
-}  // namespace
-
-// ---------------------------------------------------------------------------------------
-// 5. The program
-// ---------------------------------------------------------------------------------------
-
-int main(int argc, char** argv) {
-  nn::CommandLine cli(kChapter,
-                      "Chapter 09: an MLP on Fashion-MNIST; saving, loading and predicting");
-  Settings s;
-  std::string data_dir = nn::kFashionMnistDir, save_path, model_path, pgm_path;
+// What the command line asks for.
+struct Options {
+  Settings training;
+  std::string data_dir = nn::kFashionMnistDir;
   arma::uword train_limit = 55000;
+  std::string save_path;    // --save (empty: default_model_path())
+  std::string model_path;   // --model, for --predict-* (empty: default_model_path())
+  bool predicting = false;  // --predict-index or --predict-pgm: section 5 only, no training
+  std::optional<arma::uword> predict_index;
+  std::string pgm_path;
+};
+
+// Why the model cannot be saved at target ("" when it can), found out before the training
+// rather than after it. The default target's folder is created first.
+std::string save_problem(const std::string& target, bool is_default) {
+  const fs::path folder = fs::absolute(target).parent_path();
+  std::error_code ec;
+  if (is_default) fs::create_directories(folder, ec);
+  if (fs::is_directory(target, ec)) return " is a folder";
+  if (!fs::is_directory(folder, ec)) return ": its folder does not exist";
+  try {
+    nn::check_folder_writable(folder.string());
+  } catch (const std::exception& e) {
+    return ": cannot write into its folder: " + std::string(e.what());
+  }
+  return "";
+}
+
+// Fills o from the command line. Returns an exit code when the program should stop now
+// (0 after --help; 2 after a bad flag, with one error line).
+std::optional<int> parse_flags(nn::CommandLine& cli, int argc, char** argv, Options& o) {
+  Settings& s = o.training;
+  std::string hidden = "256,128";
   long long predict_index = -1;
   CLI::App& app = cli.app();
-  app.add_option("--data", data_dir,
+  app.add_option("--data", o.data_dir,
                  "Folder with the four Fashion-MNIST IDX files (.gz or not)")
       ->capture_default_str();
   app.add_option("--epochs", s.epochs, "Passes over the training images")
@@ -544,7 +622,6 @@ int main(int argc, char** argv) {
   app.add_option("--batch-size", s.batch_size, "Images per mini-batch")
       ->check(CLI::Range(1, 4096))
       ->capture_default_str();
-  std::string hidden = "256,128";
   app.add_option("--hidden", hidden, "Hidden layer sizes, 1 to 8 of them, each 1-4096")
       ->check(CLI::Validator(
           [](std::string& text) -> std::string {
@@ -564,138 +641,108 @@ int main(int argc, char** argv) {
   app.add_option("--weight-decay", s.weight_decay, "L2 strength lambda (chapter 08)")
       ->check(nn::FiniteNonNegative)
       ->capture_default_str();
-  app.add_option("--train-limit", train_limit,
+  app.add_option("--train-limit", o.train_limit,
                  "Train on the first N of the 55,000 training images (quick runs)")
       ->check(CLI::Range(1, 55000))
       ->capture_default_str();
   CLI::Option* save_opt = app.add_option(
-      "--save", save_path,
+      "--save", o.save_path,
       "Model file to write (default: model.nnm in this chapter's default output folder)");
   CLI::Option* index_opt =
       app.add_option("--predict-index", predict_index,
                      "Classify test image N (0-9999) with a saved model; no training")
           ->check(CLI::Range(0, 9999));
-  CLI::Option* pgm_opt = app.add_option("--predict-pgm", pgm_path,
+  CLI::Option* pgm_opt = app.add_option("--predict-pgm", o.pgm_path,
                                         "Classify a 28x28 PGM image (P5 or P2, maxval 255)");
   index_opt->excludes(pgm_opt);
-  app.add_option("--model", model_path,
+  app.add_option("--model", o.model_path,
                  "Model file for --predict-* (default: where training saves it)");
-  if (auto code = cli.parse(argc, argv)) return *code;
-  if (!model_path.empty() && !index_opt->count() && !pgm_opt->count()) {
+  if (std::optional<int> code = cli.parse(argc, argv)) return code;
+  o.predicting = index_opt->count() || pgm_opt->count();
+  if (!o.model_path.empty() && !o.predicting) {
     std::cerr << kChapter << ": error: --model is for --predict-index or --predict-pgm "
               << "(see --help)\n";
     return 2;
   }
-  if (save_opt->count() && save_path.empty()) {
+  if (save_opt->count() && o.save_path.empty()) {
     std::cerr << kChapter << ": error: --save: an empty file name (see --help)\n";
     return 2;
   }
-  const std::string default_model = default_model_path();
-  if (!index_opt->count() && !pgm_opt->count()) {  // found out now, not after the training
-    const std::string target = save_path.empty() ? default_model : save_path;
-    const fs::path folder = fs::absolute(target).parent_path();
-    std::error_code ec;
-    if (save_path.empty()) fs::create_directories(folder, ec);  // the default's folder
-    std::string problem;
-    if (fs::is_directory(target, ec))
-      problem = " is a folder";
-    else if (!fs::is_directory(folder, ec))
-      problem = ": its folder does not exist";
-    else
-      try {
-        nn::check_folder_writable(folder.string());
-      } catch (const std::exception& e) {
-        problem = ": cannot write into its folder: " + std::string(e.what());
-      }
+  if (!o.predicting) {
+    const std::string target = o.save_path.empty() ? default_model_path() : o.save_path;
+    const std::string problem = save_problem(target, o.save_path.empty());
     if (!problem.empty()) {
       std::cerr << kChapter << ": error: --save: " << target << problem << " (see --help)\n";
       return 2;
     }
   }
-  nn::make_reproducible(cli.seed());
+  if (index_opt->count()) o.predict_index = arma::uword(predict_index);
   s.seed = cli.seed();
   s.hidden = *parse_hidden(hidden);
+  return std::nullopt;
+}
+
+// The results block, after the figures.
+void print_results(const Data& data, const Trained& trained, const TestResults& test,
+                   const std::string& model_file, const std::string& out_dir,
+                   double total_seconds) {
+  const std::vector<std::string>& names = data.test.class_names;
+  const arma::vec& recall = test.recall;
+  std::cout << "\nResults\n"
+            << "  test accuracy      " << nn::percent(test.evaluation.accuracy, 2) << " ("
+            << nn::thousands(arma::trace(test.C)) << " of " << nn::thousands(data.test.size())
+            << " test images), test loss " << nn::num(test.evaluation.loss, "%.4f") << "\n"
+            << "  validation         "
+            << nn::percent(trained.history.back().validation_accuracy, 2)
+            << " after the last epoch\n"
+            << "  recall per class  ";
+  for (arma::uword k = 0; k < 10; ++k)
+    std::cout << (k % 5 == 0 && k ? "\n                    " : " ") << names[k] << " "
+              << nn::percent(recall(k)) << (k % 5 == 4 ? "" : ",");
+  const arma::uword best = recall.index_max(), worst = recall.index_min();
+  const int epochs = int(trained.history.size());
+  std::cout << "\n  best / worst class " << names[best] << " " << nn::percent(recall(best))
+            << ", " << names[worst] << " " << nn::percent(recall(worst)) << "\n"
+            << "  training time      " << nn::num(trained.seconds, "%.1f") << " s for "
+            << epochs << (epochs == 1 ? " epoch\n" : " epochs\n") << "  model file         "
+            << model_file << " (" << nn::thousands(fs::file_size(model_file)) << " bytes)\n"
+            << "                     loaded back, it gives bit-identical outputs\n"
+            << "  figures            curves, confusion, misclassified, weights in " << out_dir
+            << "\n"
+            << "  total time         " << nn::num(total_seconds, "%.1f") << " s\n";
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  nn::CommandLine cli(kChapter,
+                      "Chapter 09: an MLP on Fashion-MNIST; saving, loading and predicting");
+  Options o;
+  if (std::optional<int> code = parse_flags(cli, argc, argv, o)) return *code;
+  nn::make_reproducible(cli.seed());
 
   try {
-    // --------------------------------------------------------------------- prediction
-    if (index_opt->count() || pgm_opt->count()) {
-      std::optional<arma::uword> index;
-      if (index_opt->count()) index = arma::uword(predict_index);
-      return run_prediction(model_path.empty() ? default_model : model_path, data_dir, index,
-                            pgm_path);
-    }
+    if (o.predicting)  // section 5 alone, with a model saved by an earlier run
+      return section5_predict(o.model_path.empty() ? default_model_path() : o.model_path,
+                              o.data_dir, o.predict_index, o.pgm_path);
 
-    // ----------------------------------------------------------------------- training
     std::cout << "Chapter 09: Fashion-MNIST, a real data set\n"
               << "==========================================\n\n";
     const Clock::time_point start = Clock::now();
-    const Data data = load_data(data_dir, train_limit);
-
-    std::vector<arma::uword> sizes = {784};
-    sizes.insert(sizes.end(), s.hidden.begin(), s.hidden.end());
-    sizes.push_back(10);
-    nn::Network<float> net(sizes, nn::Activation::relu);  // output: identity (logits)
-    std::cout << "Network " << architecture(sizes) << " (ReLU, softmax output), "
-              << with_commas(net.n_parameters()) << " float32 parameters\n"
-              << "Training: "
-              << (s.optimizer == "adam"  ? "Adam"
-                  : s.optimizer == "sgd" ? "SGD"
-                                         : "momentum 0.9")
-              << ", learning rate " << s.learning_rate
-              << (s.schedule == "cosine" ? " with cosine decay" : " (constant)")
-              << (s.weight_decay > 0 ? ", L2 " + fixed(s.weight_decay, 6) : "") << ", batch "
-              << s.batch_size << ", " << s.epochs << (s.epochs == 1 ? " epoch" : " epochs")
-              << ", seed " << s.seed << "\n\n";
-    std::mt19937_64 rng(s.seed);
-    net.initialize(nn::Initializer::he(), rng);  // 1. initialise: He, for ReLU layers
-    const arma::fmat W1_start = net.layer(0).W;  // kept to see what training changed
-    const Clock::time_point train_start = Clock::now();
-    const std::vector<EpochStats> history = train(net, data, s);
-    const double train_seconds = seconds_since(train_start);
-
-    // The test set, once.
-    const arma::uvec all_test = arma::regspace<arma::uvec>(0, data.test.size() - 1);
-    const Evaluation test = evaluate(net, data.test, all_test, true);
-    const arma::umat C = nn::confusion_matrix(data.test.labels, test.predicted, 10);
-    const arma::vec recall = nn::recall_per_class(C);
-
-    // Save, load back, and check the loaded network answers exactly as the trained one.
-    const std::string model_file = save_path.empty() ? default_model : save_path;
-    nn::save_model(model_file, net);
-    nn::Network<float> loaded = nn::load_model<float>(model_file);
-    const Evaluation again = evaluate(loaded, data.test, all_test, true);
-    const bool identical = arma::approx_equal(again.P, test.P, "absdiff", 0.0f) &&
-                           arma::all(again.predicted == test.predicted);
-    if (!identical) throw std::runtime_error("the reloaded model answers differently");
+    const Data data = section1_the_data(o.data_dir, o.train_limit);
+    Trained trained = section2_training(data, o.training);
+    const TestResults test = section3_test_once(trained.net, data);
+    const std::string model_file = o.save_path.empty() ? default_model_path() : o.save_path;
+    section4_save_and_reload(trained.net, model_file, data, test.evaluation);
 
     // Figures, only now that training has succeeded.
-    const std::vector<std::string>& names = data.test.class_names;
-    const arma::uvec wrong = arma::find(test.predicted != data.test.labels);
-    draw_curves(history, test.accuracy, cli.out_dir());
-    draw_confusion(C, names, cli.out_dir());
-    draw_misclassified(data.test, wrong, test.predicted, test.P, cli.out_dir());
-    draw_weights(net, W1_start, cli.out_dir());
-
-    std::cout << "\nResults\n"
-              << "  test accuracy      " << percent(test.accuracy) << " ("
-              << with_commas(arma::trace(C)) << " of " << with_commas(data.test.size())
-              << " test images), test loss " << fixed(test.loss, 4) << "\n"
-              << "  validation         " << percent(history.back().validation_accuracy)
-              << " after the last epoch\n"
-              << "  recall per class  ";
-    for (arma::uword k = 0; k < 10; ++k)
-      std::cout << (k % 5 == 0 && k ? "\n                    " : " ") << names[k] << " "
-                << percent(recall(k), 1) << (k % 5 == 4 ? "" : ",");
-    const arma::uword best = recall.index_max(), worst = recall.index_min();
-    std::cout << "\n  best / worst class " << names[best] << " " << percent(recall(best), 1)
-              << ", " << names[worst] << " " << percent(recall(worst), 1) << "\n"
-              << "  training time      " << fixed(train_seconds, 1) << " s for " << s.epochs
-              << (s.epochs == 1 ? " epoch\n" : " epochs\n") << "  model file         "
-              << model_file << " (" << with_commas(fs::file_size(model_file)) << " bytes)\n"
-              << "                     loaded back, it gives bit-identical outputs\n"
-              << "  figures            curves, confusion, misclassified, weights in "
-              << cli.out_dir() << "\n"
-              << "  total time         " << fixed(seconds_since(start), 1) << " s\n";
+    const Evaluation& answers = test.evaluation;
+    const arma::uvec wrong = arma::find(answers.predicted != data.test.labels);
+    draw_curves(trained.history, answers.accuracy, cli.out_dir());
+    draw_confusion(test.C, data.test.class_names, cli.out_dir());
+    draw_misclassified(data.test, wrong, answers.predicted, answers.P, cli.out_dir());
+    draw_weights(trained.net, trained.W1_start, cli.out_dir());
+    print_results(data, trained, test, model_file, cli.out_dir(), seconds_since(start));
   } catch (const std::exception& e) {
     std::cerr << kChapter << ": error: " << e.what() << "\n";
     return 1;
