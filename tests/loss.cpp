@@ -9,9 +9,6 @@
 #include "common/loss.hpp"
 #include "support/random.hpp"
 
-// See gradient_check.hpp: 1e-7 separates a right gradient from a wrong one in double.
-constexpr double kGradientTolerance = 1e-7;
-
 // The finite-difference step for softmax cross-entropy: its gradient entries (P - Y) / n
 // can be 1e-3 of the loss (a small probability, divided by the batch size), which makes
 // gradient_check.hpp's rounding term eps |f| / h 1000 times larger relative to them; the
@@ -45,7 +42,7 @@ TEST_CASE("softmax cross-entropy's gradient matches central finite differences",
   nn::softmax_cross_entropy(Z, y, dZ);
   const arma::mat numeric = nn::numerical_gradient(
       [&](const arma::mat& z) { return nn::softmax_cross_entropy(z, y); }, Z, kStep);
-  CHECK(nn::relative_error(dZ, numeric) < kGradientTolerance);
+  CHECK(nn::relative_error(dZ, numeric) < nn::kGradientCheckTolerance);
   // And it is (P - Y) / n, as the header says.
   const arma::mat expected = (nn::softmax(Z) - nn::one_hot(y, K)) / double(n);
   CHECK(arma::approx_equal(dZ, expected, "absdiff", kRoundingTolerance));
@@ -134,7 +131,7 @@ TEST_CASE("mean squared error: value and gradient", "[loss]") {
   nn::mean_squared_error(A2, Y2, dA);
   const arma::mat numeric = nn::numerical_gradient(
       [&](const arma::mat& a) { return nn::mean_squared_error(a, Y2); }, A2);
-  CHECK(nn::relative_error(dA, numeric) < kGradientTolerance);
+  CHECK(nn::relative_error(dA, numeric) < nn::kGradientCheckTolerance);
   arma::fmat dAf;
   CHECK(nn::mean_squared_error(arma::conv_to<arma::fmat>::from(A),
                                arma::conv_to<arma::fmat>::from(Y), dAf) == Approx(1.25));
@@ -158,7 +155,7 @@ TEST_CASE("binary cross-entropy from logits: value, gradient and extreme logits"
   nn::binary_cross_entropy_with_logits(Z, Y, dZ);
   const arma::mat numeric = nn::numerical_gradient(
       [&](const arma::mat& z) { return nn::binary_cross_entropy_with_logits(z, Y); }, Z);
-  CHECK(nn::relative_error(dZ, numeric) < kGradientTolerance);
+  CHECK(nn::relative_error(dZ, numeric) < nn::kGradientCheckTolerance);
   // sigmoid(1000) rounds to 1 and log(1 - 1) would be -inf; from logits it is exact.
   const arma::mat far = {{1000.0, -1000.0}};
   CHECK(nn::binary_cross_entropy_with_logits(far, arma::mat{{1.0, 0.0}}) == 0.0);

@@ -560,7 +560,7 @@ int main(int argc, char** argv) {
     bool all_good = true;
     for (const GradientCheck& c : check_gradients(hidden, g)) {
       std::cout << "  d" << c.name << "  " << num(c.relative_error, "%.2e") << "\n";
-      all_good = all_good && c.relative_error < 1e-7;
+      all_good = all_good && c.relative_error < nn::kGradientCheckTolerance;
     }
     std::cout << (all_good ? "  all below 1e-7: the backward pass is the gradient of the loss\n"
                            : "  ABOVE 1e-7: the backward pass does not match the loss\n");
