@@ -100,12 +100,6 @@ class Network {
   }
   // [end network_forward_backward]
 
-  // The output of the last forward (n_out x batch).
-  const Matrix& output() const {
-    require_layers("output");
-    return layers_.back().A();
-  }
-
   // The predicted class of each column of X: the row of the largest output when there are
   // several outputs; with one output, 1 when it is >= 0.5 for a sigmoid output layer, or
   // >= 0 otherwise (a logit >= 0 is a probability >= 0.5). Runs forward(X).

@@ -153,7 +153,6 @@ class Momentum : public Optimizer<T> {
       throw std::invalid_argument("Momentum: the momentum must be in [0, 1)");
   }
   std::string name() const override { return "momentum"; }
-  double momentum() const { return momentum_; }
 
  protected:
   // [listing momentum_update]

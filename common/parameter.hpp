@@ -23,12 +23,4 @@ struct Parameter {
   bool is_weight;          // true for W: L2 weight decay applies; false for b
 };
 
-// The number of scalars in a parameter list (e.g. 235,146 for 784-256-128-10).
-template <typename T>
-arma::uword count_scalars(const std::vector<Parameter<T>>& params) {
-  arma::uword n = 0;
-  for (const Parameter<T>& p : params) n += p.value->n_elem;
-  return n;
-}
-
 }  // namespace nn
