@@ -10,20 +10,15 @@
 #include "common/dense.hpp"
 #include "common/gradient_check.hpp"
 #include "support/random.hpp"
+#include "support/tolerances.hpp"
 
 using nn::Activation;
 
-// relu and step have a kink at z = 0, where the finite difference straddles two slopes.
-// Perturbing one entry of W, b or X by h = 1e-5 moves Z by at most h * max(|x|, |w|, 1),
-// well under 1e-3 for the values drawn here, so inputs are redrawn until every |Z| > 1e-3.
-constexpr double kKinkMargin = 1e-3;
+// float keeps about 7 significant digits; a layer's sums of a few terms lose a little more.
+constexpr double kFloatLayerTolerance = 1e-5;
 
-// Results that are computed the same way up to the order of a few additions.
-constexpr double kRoundingTolerance = 1e-12;
-
-// float keeps about 7 significant digits; sums of a few terms lose a little more.
-constexpr double kFloatTolerance = 1e-5;
-
+using nn::test::kKinkMargin;
+using nn::test::kRoundingTolerance;
 using nn::test::random_matrix;
 
 // A layer and an input whose Z stays at least kKinkMargin away from 0.
@@ -143,11 +138,11 @@ TEST_CASE("a float layer computes what a double layer computes", "[dense]") {
   const arma::mat dX = d.backward(dA);
   const arma::fmat dXf = f.backward(dAf);
   CHECK(arma::approx_equal(arma::conv_to<arma::mat>::from(f.A()), d.A(), "absdiff",
-                           kFloatTolerance));
+                           kFloatLayerTolerance));
   CHECK(arma::approx_equal(arma::conv_to<arma::mat>::from(f.dW()), d.dW(), "absdiff",
-                           kFloatTolerance));
-  CHECK(
-      arma::approx_equal(arma::conv_to<arma::mat>::from(dXf), dX, "absdiff", kFloatTolerance));
+                           kFloatLayerTolerance));
+  CHECK(arma::approx_equal(arma::conv_to<arma::mat>::from(dXf), dX, "absdiff",
+                           kFloatLayerTolerance));
 }
 
 TEST_CASE("dense buffers are reused while the batch size stays the same", "[dense]") {

@@ -8,6 +8,7 @@
 #include "common/gradient_check.hpp"
 #include "common/loss.hpp"
 #include "support/random.hpp"
+#include "support/tolerances.hpp"
 
 // The finite-difference step for softmax cross-entropy: its gradient entries (P - Y) / n
 // can be 1e-3 of the loss (a small probability, divided by the batch size), which makes
@@ -15,12 +16,10 @@
 // step that balances it against truncation (h^2) is then ~1e-4 instead of 1e-5.
 constexpr double kStep = 1e-4;
 
-// Results computed in a different order of a few additions, or via log1p instead of log.
-constexpr double kRoundingTolerance = 1e-12;
-
 // float keeps about 7 significant digits.
 constexpr double kFloatTolerance = 1e-6;
 
+using nn::test::kRoundingTolerance;
 using nn::test::random_matrix;
 
 static arma::uvec random_labels(arma::uword n, arma::uword K, std::mt19937_64& rng) {

@@ -10,6 +10,7 @@
 #include "common/optimizer.hpp"
 #include "common/toy_data.hpp"
 #include "support/random.hpp"
+#include "support/tolerances.hpp"
 
 using nn::Activation;
 
@@ -20,15 +21,15 @@ using nn::Activation;
 // rounding error eps |f| / h ~ 1e-11 there, so the entry's own relative error can reach
 // 1e-6 while the gradient is right to 10 digits. So a parameter tensor is compared as a
 // whole: max_i |a_i - n_i| / max_i max(|a_i|, |n_i|), the relative error in the max norm.
+// Like nn::relative_error, different shapes throw rather than compare fewer elements.
 static double tensor_relative_error(const arma::mat& analytic, const arma::mat& numeric) {
+  if (arma::size(analytic) != arma::size(numeric))
+    throw std::invalid_argument("tensor_relative_error: the shapes differ");
   const double scale = std::max(arma::abs(analytic).max(), arma::abs(numeric).max());
   return scale == 0.0 ? 0.0 : arma::abs(analytic - numeric).max() / scale;
 }
 
-// ReLU's kink: perturbing a parameter by h = 1e-5 moves every Z by far less than 1e-3 in
-// these small networks, so inputs are redrawn until every |Z| of every layer exceeds it.
-constexpr double kKinkMargin = 1e-3;
-
+using nn::test::kKinkMargin;
 using nn::test::random_matrix;
 
 static double smallest_abs_z(const nn::Network<double>& net) {
