@@ -85,7 +85,7 @@ void relu_backward(const arma::Mat<T>& dA, const arma::Mat<T>& A, arma::Mat<T>& 
 // (C <- A B + C costs what C <- A B costs) and the row sums are added straight into db,
 // column by column, in the order arma::sum adds them. Whether BLAS rounds A B + C as
 // fl(fl(A B) + C) depends on its kernel, so tests/fast_path.cpp allows
-// kAccumulateTolerance (it measured 0 with OpenBLAS's kernels).
+// kAccumulateTolerance (it measured 0 with five of OpenBLAS's kernels).
 template <typename T>
 void accumulate_gradients(const arma::Mat<T>& dZ, const arma::Mat<T>& X, arma::Mat<T>& dW,
                           arma::Col<T>& db) {
