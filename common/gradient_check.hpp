@@ -5,13 +5,16 @@
 // has error O(h^2) (the Taylor terms of even order cancel). In double precision with
 // h = 1e-5 that truncation error is about 1e-10 and the rounding error about
 // eps * |f| / h ~ 1e-11, so an analytic gradient that is right agrees with it to a
-// relative error far below 1e-7, and one with a mistake in it does not.
+// relative error far below kGradientCheckTolerance (1e-7, below), and one with a mistake in
+// it does not.
 #pragma once
 
 #include <algorithm>
 #include <armadillo>
 #include <cmath>
 #include <functional>
+#include <stdexcept>
+#include <string>
 
 namespace nn {
 
@@ -35,9 +38,24 @@ inline arma::mat numerical_gradient(const std::function<double(const arma::mat&)
   return grad;
 }
 
-// max |a - b| / max(|a|, |b|) over the elements, the measure the tests bound by 1e-7.
-// Elements where both are exactly zero agree perfectly and count as 0.
+// What a gradient check accepts: relative_error(analytic, numerical) below this. A right
+// gradient agrees with central differences to about 1e-10 (truncation, above) or 1e-11
+// (rounding); a wrong one (a missing term, a sign, a forgotten 1/m) is off by far more
+// than 1e-7. The gap leaves room for losses whose rounding is a little worse, and every
+// test and chapter that checks a gradient uses this one constant.
+constexpr double kGradientCheckTolerance = 1e-7;
+
+// max |a - b| / max(|a|, |b|) over the elements, the measure kGradientCheckTolerance
+// bounds. Elements where both are exactly zero agree perfectly and count as 0.
+// a and b must have the same shape: otherwise it throws std::invalid_argument (naming both
+// shapes), so that a gradient that was never computed (an empty db) or has the wrong
+// shape cannot pass a check by having fewer elements to compare.
 inline double relative_error(const arma::mat& a, const arma::mat& b) {
+  if (a.n_rows != b.n_rows || a.n_cols != b.n_cols)
+    throw std::invalid_argument("relative_error: the shapes differ (" +
+                                std::to_string(a.n_rows) + " x " + std::to_string(a.n_cols) +
+                                " against " + std::to_string(b.n_rows) + " x " +
+                                std::to_string(b.n_cols) + ")");
   double worst = 0.0;
   for (arma::uword i = 0; i < a.n_elem; ++i) {
     const double scale = std::max(std::abs(a(i)), std::abs(b(i)));

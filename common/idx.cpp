@@ -3,10 +3,6 @@
 #include <unistd.h>
 #include <zlib.h>
 
-#if defined(__linux__)
-#include <sys/mman.h>
-#endif
-
 #include <algorithm>
 #include <array>
 #include <cerrno>
@@ -250,23 +246,6 @@ void check_length_early(const ByteSource& in, const Header& h) {
                  std::to_string(h.n_elements) + " data bytes the header announces");
 }
 
-// Asks Linux to back [p, p + n) with 2 MB pages where it can (transparent huge pages, when
-// the system allows them on request). A shuffled batch reads 64 images at random places in
-// 47 MB of pixels; with 4 KB pages nearly every image also misses the TLB, the processor's
-// cache of page addresses, and waits for a page-table walk. With 2 MB pages the whole set
-// needs 24 entries. Measured in bench/: the batch gather 41 -> 27 ms per epoch. Only a
-// hint: it changes no value, and where it is refused or unknown nothing else changes.
-void advise_huge_pages(void* p, std::size_t n) {
-#if defined(__linux__) && defined(MADV_HUGEPAGE)
-  const std::uintptr_t page = 4096, begin = (std::uintptr_t(p) + page - 1) / page * page;
-  const std::uintptr_t end = (std::uintptr_t(p) + n) / page * page;
-  if (end > begin) madvise(reinterpret_cast<void*>(begin), end - begin, MADV_HUGEPAGE);
-#else
-  (void)p;
-  (void)n;
-#endif
-}
-
 Images read_images(ByteSource& in) {
   const Header h = read_header(in, 3, "images", "count x rows x columns");
   check_length_early(in, h);
@@ -276,7 +255,6 @@ Images read_images(ByteSource& in) {
   // The file stores each image row by row, one image after another: image i is rows*cols
   // consecutive bytes, exactly column i of a (rows*cols x count) column-major matrix.
   images.pixels.set_size(images.rows * images.cols, h.dims[0]);
-  advise_huge_pages(images.pixels.memptr(), images.pixels.n_elem);  // before first touch
   read_payload(in, h, images.pixels.memptr());
   return images;
 }

@@ -121,19 +121,6 @@ ImageDataset load_fashion_mnist(const std::string& dir, Split split);
 // One batch as floating point
 // ---------------------------------------------------------------------------------------
 
-namespace detail {
-// A hint to the processor: start loading bytes [p, p + n) into the cache now, one 64-byte
-// cache line at a time. It changes no result, only when the memory arrives.
-inline void prefetch(const unsigned char* p, std::size_t n) {
-#if defined(__GNUC__) || defined(__clang__)
-  for (std::size_t offset = 0; offset < n; offset += 64) __builtin_prefetch(p + offset);
-#else
-  (void)p;
-  (void)n;
-#endif
-}
-}  // namespace detail
-
 // Copies the images at `indices` (a batch) into X, scaled from 0..255 to [0, 1]:
 // X.col(j) = images.pixels.col(indices(j)) / 255. X is (rows*cols x indices.n_elem); it
 // is resized only when its size differs, so a buffer reused batch after batch is
@@ -150,12 +137,6 @@ void gather_batch(const Images& images, const arma::uvec& indices, arma::Mat<T>&
       throw std::out_of_range("gather_batch: image index " + std::to_string(i) +
                               " is out of range (there are " + std::to_string(images.count()) +
                               " images)");
-    // A shuffled batch's images lie anywhere in the pixels (47 MB for Fashion-MNIST), so
-    // each one's first bytes come from main memory, not the cache. Asking for the next image
-    // now overlaps that wait with this one's conversion (bench/README.md: 65 -> 40 ms of a
-    // training epoch).
-    if (j + 1 < indices.n_elem && indices[j + 1] < images.count())
-      detail::prefetch(images.pixels.colptr(indices[j + 1]), d);
     // T(k) / T(255) is an IEEE division, rounded exactly as PyTorch's x / 255.0 is, for
     // every byte k. The compiler turns this loop into vector instructions (16 bytes to 16
     // values per few instructions); a 256-entry lookup table, also exact, took twice as

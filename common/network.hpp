@@ -18,8 +18,7 @@
 //   net.backward(dZ);                                                // 4. backpropagation
 //   optimizer.step(params);                                          // 5. update
 //
-// Every layer keeps its buffers, so after the first batch of a given size a training step
-// allocates no matrix memory. backward skips dX of the first layer (nothing needs it).
+// backward skips dX = W^T dZ of the first layer: nothing before it needs it.
 //
 // The parameter list points into the layers: it stays valid while the network lives and
 // no layer is added. A copy of a network (e.g. the best one so far, for early stopping) is
@@ -100,22 +99,6 @@ class Network {
     layers_[0].compute_gradients(*dA);
   }
   // [end network_forward_backward]
-
-  // Gradient accumulation in every layer (dense.hpp): backward computes
-  // dW <- keep dW + dW_batch. keep = 1 sums gradients over batches (and is what
-  // InPlaceMomentum needs); keep = mu with nn::Sgd is momentum SGD. 0 (the default) is off.
-  void set_gradient_keep(T keep) {
-    for (Dense<T>& layer : layers_) layer.set_gradient_keep(keep);
-  }
-  void zero_gradients() {
-    for (Dense<T>& layer : layers_) layer.zero_gradients();
-  }
-
-  // The output of the last forward (n_out x batch).
-  const Matrix& output() const {
-    require_layers("output");
-    return layers_.back().A();
-  }
 
   // The predicted class of each column of X: the row of the largest output when there are
   // several outputs; with one output, 1 when it is >= 0.5 for a sigmoid output layer, or

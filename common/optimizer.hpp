@@ -7,7 +7,6 @@
 //
 //   Sgd(lr)                          theta <- theta - lr g
 //   Momentum(lr, mu = 0.9)           v <- mu v + g,  theta <- theta - lr v    (v starts at 0)
-//   InPlaceMomentum(lr, mu = 0.9)    the same steps, v kept in the gradient buffers (below)
 //   Adam(lr = 1e-3, beta1 = 0.9, beta2 = 0.999, epsilon = 1e-8)     (Kingma & Ba, 2015)
 //                                    m <- beta1 m + (1 - beta1) g
 //                                    v <- beta2 v + (1 - beta2) g^2
@@ -20,17 +19,7 @@
 // (For Adam this is the classic L2 penalty, not AdamW's decoupled decay.) l2_penalty()
 // gives the penalty's value, to report the full loss.
 //
-// Each update is one fused pass over the tensor's memory.
-//
-// Subnormal numbers: step() runs with flush-to-zero on (subnormals.hpp), because a state
-// that only decays (the velocity of a weight whose gradient stays 0) would otherwise sink
-// into subnormal floats, where x86 arithmetic is up to 100 times slower.
-//
-// Momentum in the gradient buffers: InPlaceMomentum(lr, mu) takes Momentum's steps but
-// keeps v in the layers' gradient buffers instead of a state of its own. The layers add
-// each new gradient onto their buffer (Network::set_gradient_keep(1), dense.hpp), and each
-// step leaves mu v there for the next one. That saves a pass over memory per step (the
-// buffer is read once, not the buffer and a velocity): bench/ trains this way.
+// Each update is written as its formula, in Armadillo expressions over whole tensors.
 //
 // Optimizer<T> is the common base, so a chapter can compare optimisers through
 // std::unique_ptr<nn::Optimizer<T>>.
@@ -38,7 +27,6 @@
 
 #include <armadillo>
 #include <cmath>
-#include <limits>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -56,16 +44,20 @@ class Optimizer {
   // One update of every parameter in params, from the gradients they point at.
   void step(const std::vector<Parameter<T>>& params) {
     check_state(params);
-    check_gradient_keep(params);
+    // Flush-to-zero while the parameters change (subnormals.hpp): the one place in the
+    // library where speed and reproducibility need more than the formulas. Decaying state
+    // (momentum's v, Adam's m for a weight whose gradient stays 0) sinks into subnormal
+    // floats, where x86 arithmetic is up to 100 times slower; with the flush they become 0.
+    // It equals the plain update except for those numbers below 1.2e-38, and the chapters'
+    // committed results were computed with it (without it, chapter 08's L2 run differs in
+    // the 9th digit after 600 epochs).
     [[maybe_unused]] const FlushSubnormals flush{};
     ++steps_;
-    params_ = &params;
     for (std::size_t i = 0; i < params.size(); ++i) {
       const Parameter<T>& p = params[i];
       const T decay = p.is_weight ? T(weight_decay_) : T(0);
-      update(i, p.value->memptr(), p.gradient->memptr(), p.value->n_elem, decay);
+      update(i, *p.value, *p.gradient, decay);
     }
-    params_ = nullptr;  // the caller's list may be gone after this step
   }
 
   virtual std::string name() const = 0;  // "SGD", "momentum", "Adam"
@@ -88,20 +80,15 @@ class Optimizer {
       throw std::invalid_argument("optimizer: weight decay must be finite and >= 0");
   }
 
-  // Updates theta[0..n) from g[0..n) for parameter number i; decay is lambda or 0.
-  virtual void update(std::size_t i, T* theta, const T* g, arma::uword n, T decay) = 0;
-  // Throws when the layers' gradient keep does not suit this optimiser (InPlaceMomentum).
-  virtual void check_gradient_keep(const std::vector<Parameter<T>>&) const {}
+  // Updates theta (parameter number i of the list) from its gradient g, which has
+  // theta's shape; decay is lambda for a weight, 0 for a bias.
+  virtual void update(std::size_t i, arma::Mat<T>& theta, const arma::Mat<T>& g, T decay) = 0;
   // How many state tensors (each the shape of the parameter) one parameter needs.
   virtual std::size_t state_per_parameter() const = 0;
 
-  // During step(): the gradient buffer of parameter i, writable (only InPlaceMomentum
-  // writes to it).
-  T* gradient_buffer(std::size_t i) { return (*params_)[i].gradient->memptr(); }
-
-  // The k-th state tensor of parameter i (zeros at the first step).
-  T* state(std::size_t i, std::size_t k) {
-    return state_[i * state_per_parameter() + k].memptr();
+  // The k-th state tensor of parameter i, theta's shape (zeros at the first step).
+  arma::Mat<T>& state(std::size_t i, std::size_t k) {
+    return state_[i * state_per_parameter() + k];
   }
 
   double learning_rate_;
@@ -125,8 +112,8 @@ class Optimizer {
     bool same = k == 0 || state_.size() == params.size() * k;
     for (std::size_t i = 0; same && i < params.size(); ++i) {
       const Parameter<T>& p = params[i];
-      same = p.gradient->n_elem == p.value->n_elem &&
-             (k == 0 || state_[i * k].n_elem == p.value->n_elem);
+      same = arma::size(*p.gradient) == arma::size(*p.value) &&
+             (k == 0 || arma::size(state_[i * k]) == arma::size(*p.value));
     }
     if (!same)
       throw std::invalid_argument(name() +
@@ -135,7 +122,6 @@ class Optimizer {
   }
 
   std::vector<arma::Mat<T>> state_;
-  const std::vector<Parameter<T>>* params_ = nullptr;  // the list step() is working on
 };
 
 // theta <- theta - lr (g + lambda theta)
@@ -148,9 +134,10 @@ class Sgd : public Optimizer<T> {
 
  protected:
   // [listing sgd_update]
-  void update(std::size_t, T* theta, const T* g, arma::uword n, T decay) override {
+  // theta <- theta - lr (g + lambda theta)
+  void update(std::size_t, arma::Mat<T>& theta, const arma::Mat<T>& g, T decay) override {
     const T lr = T(this->learning_rate_);
-    for (arma::uword k = 0; k < n; ++k) theta[k] -= lr * (g[k] + decay * theta[k]);
+    theta -= lr * (g + decay * theta);
   }
   // [end sgd_update]
   std::size_t state_per_parameter() const override { return 0; }
@@ -166,65 +153,18 @@ class Momentum : public Optimizer<T> {
       throw std::invalid_argument("Momentum: the momentum must be in [0, 1)");
   }
   std::string name() const override { return "momentum"; }
-  double momentum() const { return momentum_; }
 
  protected:
   // [listing momentum_update]
-  void update(std::size_t i, T* theta, const T* g, arma::uword n, T decay) override {
+  // v <- mu v + (g + lambda theta),  theta <- theta - lr v
+  void update(std::size_t i, arma::Mat<T>& theta, const arma::Mat<T>& g, T decay) override {
     const T lr = T(this->learning_rate_), mu = T(momentum_);
-    T* v = this->state(i, 0);
-    for (arma::uword k = 0; k < n; ++k) {
-      const T vk = mu * v[k] + (g[k] + decay * theta[k]);
-      v[k] = vk;
-      theta[k] -= lr * vk;
-    }
+    arma::Mat<T>& v = this->state(i, 0);
+    v = mu * v + (g + decay * theta);
+    theta -= lr * v;
   }
   // [end momentum_update]
   std::size_t state_per_parameter() const override { return 1; }
-
- private:
-  double momentum_;
-};
-
-// Momentum's steps with v kept in the gradient buffers (see the top of the file). After
-// the backward pass the buffer holds mu v + g (the layers accumulate: gradient keep 1), so
-//   v <- buffer + lambda theta,  theta <- theta - lr v,  buffer <- mu v
-// Before the first step the buffers must hold 0 (as Network::parameters() leaves them, or
-// call Network::zero_gradients()); the same after reset().
-template <typename T>
-class InPlaceMomentum : public Optimizer<T> {
- public:
-  explicit InPlaceMomentum(double learning_rate, double momentum = 0.9,
-                           double weight_decay = 0.0)
-      : Optimizer<T>(learning_rate, weight_decay), momentum_(momentum) {
-    if (!(momentum >= 0.0 && momentum < 1.0))
-      throw std::invalid_argument("InPlaceMomentum: the momentum must be in [0, 1)");
-  }
-  std::string name() const override { return "momentum (in place)"; }
-  double momentum() const { return momentum_; }
-
- protected:
-  void update(std::size_t i, T* theta, const T*, arma::uword n, T decay) override {
-    const T lr = T(this->learning_rate_), mu = T(momentum_);
-    T* buffer = this->gradient_buffer(i);  // mu v + g: the backward added g onto mu v
-    for (arma::uword k = 0; k < n; ++k) {
-      const T vk = buffer[k] + decay * theta[k];
-      theta[k] -= lr * vk;
-      buffer[k] = mu * vk;  // what the next backward adds its gradient onto
-    }
-  }
-  std::size_t state_per_parameter() const override { return 0; }
-
-  // Without accumulation the next backward would overwrite mu v, and these would be plain
-  // SGD's steps: refuse that instead of training differently without a word.
-  void check_gradient_keep(const std::vector<Parameter<T>>& params) const override {
-    for (const Parameter<T>& p : params)
-      if (p.gradient_keep == nullptr || *p.gradient_keep != T(1))
-        throw std::logic_error(
-            "InPlaceMomentum: the layers must add each gradient onto the last one; call "
-            "net.set_gradient_keep(1) before training (parameter " +
-            p.name + ")");
-  }
 
  private:
   double momentum_;
@@ -248,20 +188,21 @@ class Adam : public Optimizer<T> {
 
  protected:
   // [listing adam_update]
-  void update(std::size_t i, T* theta, const T* g, arma::uword n, T decay) override {
+  // g <- g + lambda theta
+  // m <- beta1 m + (1 - beta1) g,   v <- beta2 v + (1 - beta2) g^2
+  // theta <- theta - lr m^ / (sqrt(v^) + eps),  with m^ = m / c1, v^ = v / c2, c = 1 - beta^t,
+  // computed as (lr / c1) m / (sqrt(v / c2) + eps)
+  void update(std::size_t i, arma::Mat<T>& theta, const arma::Mat<T>& g, T decay) override {
     const double t = double(this->steps_);
-    // lr m^ / (sqrt(v^) + eps) = (lr / c1) m / (sqrt(v / c2) + eps), c = 1 - beta^t
-    const T step = T(this->learning_rate_ / (1.0 - std::pow(beta1_, t)));
-    const T inv_c2 = T(1.0 / (1.0 - std::pow(beta2_, t)));
+    const T step = T(this->learning_rate_ / (1.0 - std::pow(beta1_, t)));  // lr / c1
+    const T inv_c2 = T(1.0 / (1.0 - std::pow(beta2_, t)));                 // 1 / c2
     const T b1 = T(beta1_), b2 = T(beta2_), eps = T(epsilon_);
-    T* m = this->state(i, 0);
-    T* v = this->state(i, 1);
-    for (arma::uword k = 0; k < n; ++k) {
-      const T gk = g[k] + decay * theta[k];
-      m[k] = b1 * m[k] + (T(1) - b1) * gk;
-      v[k] = b2 * v[k] + (T(1) - b2) * gk * gk;
-      theta[k] -= step * m[k] / (std::sqrt(v[k] * inv_c2) + eps);
-    }
+    arma::Mat<T>& m = this->state(i, 0);
+    arma::Mat<T>& v = this->state(i, 1);
+    const arma::Mat<T> gd = g + decay * theta;
+    m = b1 * m + (T(1) - b1) * gd;
+    v = b2 * v + ((T(1) - b2) * gd) % gd;
+    theta -= step * m / (arma::sqrt(v * inv_c2) + eps);
   }
   // [end adam_update]
   std::size_t state_per_parameter() const override { return 2; }

@@ -19,20 +19,8 @@ template <typename T>
 struct Parameter {
   std::string name;        // "W1", "b1", ...: layer numbers start at 1, as in the math
   arma::Mat<T>* value;     // updated in place (a bias arma::Col<T> is an arma::Mat<T>)
-  arma::Mat<T>* gradient;  // d loss / d value, the same shape as *value (only
-                           // InPlaceMomentum, optimizer.hpp, writes to it)
+  arma::Mat<T>* gradient;  // d loss / d value, the same shape as *value
   bool is_weight;          // true for W: L2 weight decay applies; false for b
-  // The layer's gradient keep (dense.hpp): what the next backward keeps of *gradient
-  // before adding the new gradient; nullptr (a tensor outside a layer) means 0.
-  const T* gradient_keep = nullptr;
 };
-
-// The number of scalars in a parameter list (e.g. 235,146 for 784-256-128-10).
-template <typename T>
-arma::uword count_scalars(const std::vector<Parameter<T>>& params) {
-  arma::uword n = 0;
-  for (const Parameter<T>& p : params) n += p.value->n_elem;
-  return n;
-}
 
 }  // namespace nn

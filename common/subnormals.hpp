@@ -13,8 +13,8 @@
 //
 //   { const nn::FlushSubnormals flush{};  v = mu * v + g; ... }   // the decaying pass
 //
-// Used by the optimisers' step (optimizer.hpp) and by a layer's backward when it
-// accumulates gradients (dense.hpp). On processors other than x86 it does nothing.
+// Used by the optimisers' step (optimizer.hpp) and by the benchmark's fast path
+// (bench/fast_path.hpp). On processors other than x86 it does nothing.
 #pragma once
 
 #if defined(__SSE2__) || defined(_M_X64)

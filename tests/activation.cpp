@@ -6,10 +6,6 @@
 
 using nn::Activation;
 
-// The analytic derivatives are checked against central differences in double (see
-// gradient_check.hpp for why 1e-7 separates right from wrong).
-constexpr double kGradientTolerance = 1e-7;
-
 // z on a grid over [-4, 4] that avoids the kinks of step and relu at 0 by more than the
 // finite-difference step, where neither function has a derivative. Beyond |z| = 4 the
 // saturating functions have g' < 1e-3 while g ~ 1, and the rounding error of the finite
@@ -32,7 +28,7 @@ TEST_CASE("every activation derivative matches central finite differences", "[ac
   for (arma::uword i = 0; i < Z.n_elem; ++i)
     numeric(i) = nn::numerical_gradient(
         [g](const arma::mat& z) { return nn::activate(g, z)(0); }, arma::mat{Z(i)})(0);
-  CHECK(nn::relative_error(analytic, numeric) < kGradientTolerance);
+  CHECK(nn::relative_error(analytic, numeric) < nn::kGradientCheckTolerance);
 }
 
 TEST_CASE("scalar and element-wise forms agree", "[activation]") {
@@ -64,6 +60,26 @@ TEST_CASE("activations have their textbook values", "[activation]") {
   const arma::mat far = {{-800.0, 800.0}};
   CHECK(nn::sigmoid(far)(0) == 0.0);
   CHECK(nn::sigmoid(far)(1) == 1.0);
+}
+
+TEST_CASE("at the kink and the threshold, relu and step take the values their comments give",
+          "[activation]") {
+  // relu(0) = 0 and relu'(0) = 0 (the convention at the kink); step(0) = 1 (z >= 0 fires),
+  // and step' = 0 everywhere, the threshold included. Scalar and element-wise forms alike.
+  CHECK(nn::relu(0.0) == 0.0);
+  CHECK(nn::relu_derivative(0.0) == 0.0);
+  CHECK(nn::relu_derivative(1e-300) == 1.0);
+  CHECK(nn::relu_derivative(-1e-300) == 0.0);
+  CHECK(nn::step(0.0) == 1.0);
+  CHECK(nn::step(-0.0) == 1.0);
+  CHECK(nn::step(1e-300) == 1.0);
+  CHECK(nn::step(-1e-300) == 0.0);
+  CHECK(nn::step_derivative(0.0) == 0.0);
+  const arma::mat Z = {{-1e-300, 0.0, 1e-300}};
+  CHECK(arma::approx_equal(nn::relu(Z), arma::mat{{0.0, 0.0, 1e-300}}, "absdiff", 0.0));
+  CHECK(arma::approx_equal(nn::relu_derivative(Z), arma::mat{{0.0, 0.0, 1.0}}, "absdiff", 0.0));
+  CHECK(arma::approx_equal(nn::step(Z), arma::mat{{0.0, 1.0, 1.0}}, "absdiff", 0.0));
+  CHECK(arma::approx_equal(nn::step_derivative(Z), arma::mat{{0.0, 0.0, 0.0}}, "absdiff", 0.0));
 }
 
 TEST_CASE("the element-wise forms work in float as well as double", "[activation]") {

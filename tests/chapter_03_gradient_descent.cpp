@@ -7,16 +7,13 @@
 #include <regex>
 #include <string>
 
+#include "common/gradient_check.hpp"
 #include "support/chapter_run.hpp"
 
 using namespace nn::test;
 namespace fs = std::filesystem;
 
 namespace {
-
-// The relative error an analytic gradient may have against central differences in double
-// precision (see common/gradient_check.hpp: a right gradient lands near 1e-10).
-constexpr double kGradientTolerance = 1e-7;
 
 // The chapter prints the final loss with 4 decimals; the text quotes that print. Same seed,
 // same binary, same numbers, so the only slack needed is the rounding of the print.
@@ -77,8 +74,10 @@ TEST_CASE("chapter 03's backward pass matches central differences",
                   "--epochs 1 --seed " + seed, "NN_GNUPLOT=/nonexistent/gnuplot");
   INFO(run.output);
   REQUIRE(run.exit_code == 0);
-  CHECK(number_after(run.output, "cross-entropy +relative error ") < kGradientTolerance);
-  CHECK(number_after(run.output, "squared error +relative error ") < kGradientTolerance);
+  CHECK(number_after(run.output, "cross-entropy +relative error ") <
+        nn::kGradientCheckTolerance);
+  CHECK(number_after(run.output, "squared error +relative error ") <
+        nn::kGradientCheckTolerance);
 }
 
 TEST_CASE("gradient descent with a small learning rate lowers the loss at every step",

@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "common/gradient_check.hpp"
 #include "support/chapter_run.hpp"
 
 using namespace nn::test;
@@ -17,9 +18,6 @@ namespace fs = std::filesystem;
 namespace {
 
 const std::string kChapter = "05_backpropagation";
-
-// The relative error the design asks of every backward pass, checked in double.
-constexpr double kGradientTolerance = 1e-7;
 
 // The final loss the text quotes, as loss.csv holds it (10 significant digits). The same
 // binary with the same seed reproduces it exactly; another CPU's BLAS may round the last
@@ -54,7 +52,7 @@ TEST_CASE("chapter 05's backward pass agrees with finite differences for every a
   REQUIRE(run.exit_code == 0);
   for (const std::string name : {"W1", "b1", "W2", "b2"}) {
     CAPTURE(name);
-    CHECK(printed_gradient_error(run.output, name) < kGradientTolerance);
+    CHECK(printed_gradient_error(run.output, name) < nn::kGradientCheckTolerance);
   }
   CHECK_THAT(run.output, Catch::Contains("all below 1e-7"));
   CHECK(fs::exists(out + "/loss.csv"));

@@ -8,9 +8,7 @@
 #include "common/gradient_check.hpp"
 #include "common/loss.hpp"
 #include "support/random.hpp"
-
-// See gradient_check.hpp: 1e-7 separates a right gradient from a wrong one in double.
-constexpr double kGradientTolerance = 1e-7;
+#include "support/tolerances.hpp"
 
 // The finite-difference step for softmax cross-entropy: its gradient entries (P - Y) / n
 // can be 1e-3 of the loss (a small probability, divided by the batch size), which makes
@@ -18,12 +16,10 @@ constexpr double kGradientTolerance = 1e-7;
 // step that balances it against truncation (h^2) is then ~1e-4 instead of 1e-5.
 constexpr double kStep = 1e-4;
 
-// Results computed in a different order of a few additions, or via log1p instead of log.
-constexpr double kRoundingTolerance = 1e-12;
-
 // float keeps about 7 significant digits.
 constexpr double kFloatTolerance = 1e-6;
 
+using nn::test::kRoundingTolerance;
 using nn::test::random_matrix;
 
 static arma::uvec random_labels(arma::uword n, arma::uword K, std::mt19937_64& rng) {
@@ -45,7 +41,7 @@ TEST_CASE("softmax cross-entropy's gradient matches central finite differences",
   nn::softmax_cross_entropy(Z, y, dZ);
   const arma::mat numeric = nn::numerical_gradient(
       [&](const arma::mat& z) { return nn::softmax_cross_entropy(z, y); }, Z, kStep);
-  CHECK(nn::relative_error(dZ, numeric) < kGradientTolerance);
+  CHECK(nn::relative_error(dZ, numeric) < nn::kGradientCheckTolerance);
   // And it is (P - Y) / n, as the header says.
   const arma::mat expected = (nn::softmax(Z) - nn::one_hot(y, K)) / double(n);
   CHECK(arma::approx_equal(dZ, expected, "absdiff", kRoundingTolerance));
@@ -134,7 +130,7 @@ TEST_CASE("mean squared error: value and gradient", "[loss]") {
   nn::mean_squared_error(A2, Y2, dA);
   const arma::mat numeric = nn::numerical_gradient(
       [&](const arma::mat& a) { return nn::mean_squared_error(a, Y2); }, A2);
-  CHECK(nn::relative_error(dA, numeric) < kGradientTolerance);
+  CHECK(nn::relative_error(dA, numeric) < nn::kGradientCheckTolerance);
   arma::fmat dAf;
   CHECK(nn::mean_squared_error(arma::conv_to<arma::fmat>::from(A),
                                arma::conv_to<arma::fmat>::from(Y), dAf) == Approx(1.25));
@@ -158,7 +154,7 @@ TEST_CASE("binary cross-entropy from logits: value, gradient and extreme logits"
   nn::binary_cross_entropy_with_logits(Z, Y, dZ);
   const arma::mat numeric = nn::numerical_gradient(
       [&](const arma::mat& z) { return nn::binary_cross_entropy_with_logits(z, Y); }, Z);
-  CHECK(nn::relative_error(dZ, numeric) < kGradientTolerance);
+  CHECK(nn::relative_error(dZ, numeric) < nn::kGradientCheckTolerance);
   // sigmoid(1000) rounds to 1 and log(1 - 1) would be -inf; from logits it is exact.
   const arma::mat far = {{1000.0, -1000.0}};
   CHECK(nn::binary_cross_entropy_with_logits(far, arma::mat{{1.0, 0.0}}) == 0.0);

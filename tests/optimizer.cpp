@@ -114,36 +114,6 @@ TEST_CASE("weight decay shrinks weights but not biases", "[optimizer]") {
   CHECK(nn::l2_penalty(params, lambda) == Approx(0.25 * (1.9 * 1.9 + 3.8 * 3.8)));
 }
 
-TEST_CASE("in-place momentum takes momentum's steps, with and without weight decay",
-          "[optimizer]") {
-  // Momentum keeps v and reads a fresh gradient; InPlaceMomentum reads a buffer onto which
-  // each gradient is added (what a layer with gradient keep 1 does) and leaves mu v in it.
-  const double lambda = GENERATE(0.0, 0.01);
-  CAPTURE(lambda);
-  arma::mat theta_a = {{1.0, -2.0}, {0.5, 3.0}}, theta_b = theta_a;
-  arma::mat grad(2, 2), buffer(2, 2, arma::fill::zeros);
-  const double keep = 1.0;
-  const std::vector<nn::Parameter<double>> a = {{"W", &theta_a, &grad, true}};
-  const std::vector<nn::Parameter<double>> b = {{"W", &theta_b, &buffer, true, &keep}};
-  nn::Momentum<double> momentum(0.1, 0.9, lambda);
-  nn::InPlaceMomentum<double> in_place(0.1, 0.9, lambda);
-  for (int step = 0; step < 10; ++step) {
-    grad = arma::mat{{std::sin(step + 1.0), 2.0}, {-1.0, std::cos(3.0 * step)}};
-    buffer += grad;  // the backward pass, accumulating
-    momentum.step(a);
-    in_place.step(b);
-  }
-  CHECK(arma::approx_equal(theta_a, theta_b, "absdiff", kStepTolerance));
-  CHECK_FALSE(arma::approx_equal(theta_a, arma::mat{{1.0, -2.0}, {0.5, 3.0}}, "absdiff", 0.1));
-
-  // Without accumulation (no keep, or keep 0), the steps would silently be plain SGD's.
-  const double no_keep = 0.0;
-  CHECK_THROWS_WITH(in_place.step({{"W", &theta_b, &buffer, true}}),
-                    Catch::Contains("set_gradient_keep(1)"));
-  CHECK_THROWS_AS(in_place.step({{"W", &theta_b, &buffer, true, &no_keep}}), std::logic_error);
-  CHECK_THROWS_AS(nn::InPlaceMomentum<double>(0.1, 1.0), std::invalid_argument);
-}
-
 TEST_CASE("optimisers reject bad settings and a parameter list that changes", "[optimizer]") {
   CHECK_THROWS_AS(nn::Sgd<double>(0.0), std::invalid_argument);
   CHECK_THROWS_AS(nn::Sgd<double>(std::nan("")), std::invalid_argument);

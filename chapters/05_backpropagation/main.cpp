@@ -292,7 +292,7 @@ void section7_check_gradients(const Settings& s) {
   const nn::Activation g = nn::activation_from_string(s.hidden_activation);
   for (const GradientCheck& c : check_gradients(s.hidden, g)) {
     std::cout << "  d" << c.name << "  " << nn::num(c.relative_error, "%.2e") << "\n";
-    all_good = all_good && c.relative_error < 1e-7;
+    all_good = all_good && c.relative_error < nn::kGradientCheckTolerance;
   }
   std::cout << (all_good ? "  all below 1e-7: the backward pass is the gradient of the loss\n"
                          : "  ABOVE 1e-7: the backward pass does not match the loss\n");

@@ -1,0 +1,18 @@
+// tolerances.hpp: the tolerances several test files share, each defined once (two files
+// defining the same name would also break a unity build of the tests).
+#pragma once
+
+namespace nn::test {
+
+// Results computed the same way in double up to the order of a few additions (or log1p
+// instead of log): they agree to ~1e-15 relative; 1e-12 leaves room for sums of a few
+// hundred terms.
+constexpr double kRoundingTolerance = 1e-12;
+
+// ReLU and step have a kink at z = 0, where a finite difference straddles two slopes.
+// Perturbing one parameter by h = 1e-5 (gradient_check.hpp) moves each Z of the small
+// layers and networks in these tests by far less than 1e-3, so their inputs are redrawn
+// until every |Z| exceeds it.
+constexpr double kKinkMargin = 1e-3;
+
+}  // namespace nn::test
