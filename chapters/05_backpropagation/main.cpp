@@ -611,7 +611,8 @@ void draw_network_diagram(const TwoLayerNet& net, const std::string& out) {
 // sigmoid'(z2) or dL/dy).
 void draw_graph(const TwoLayerNet& net, const OneSample& o, const std::string& out) {
   const arma::uword H = net.W1.n_rows;
-  const double height = 2.6 * static_cast<double>(std::max<arma::uword>(H, 2) - 1);
+  // 2.6 units between hidden units, for up to 8 of them; more share the same height.
+  const double height = 2.6 * static_cast<double>(std::clamp<arma::uword>(H, 2, 8) - 1);
   const double mid = height / 2 + 0.9;  // the row of x's centre, z2, y and L
   const double gap = H > 1 ? height / static_cast<double>(H - 1) : 0.0;
   std::vector<nn::GraphNode> nodes;
