@@ -103,8 +103,8 @@ double loss_of(Loss loss, const arma::rowvec& Z, const arma::rowvec& A, const ar
   const double m = static_cast<double>(Z.n_elem);  // the batch size
   if (loss == Loss::mse) return arma::accu(arma::square(A - T)) / m;
   const arma::rowvec S = (2.0 * T - 1.0) % Z;        // % is the element-wise product
-  const arma::rowvec P = nn::sigmoid(arma::mat(S));  // probability of the right answer
-  return -arma::accu(arma::log(P)) / m;
+  const arma::rowvec R = nn::sigmoid(arma::mat(S));  // probability of the right answer
+  return -arma::accu(arma::log(R)) / m;
 }
 // [end loss]
 
