@@ -38,6 +38,8 @@ void draw_graph(Plot& plot, const std::vector<GraphNode>& nodes,
                                   "finite");
   }
   plot.no_axes().key("off");
+  // Edge labels on an opaque box, so that an edge passing under one does not cross it out.
+  plot.command("set style textbox opaque noborder margins 1,1");
 
   // Edges first, so that the discs cover their ends.
   for (const GraphEdge& e : edges) {
@@ -52,7 +54,7 @@ void draw_graph(Plot& plot, const std::vector<GraphNode>& nodes,
     // The label sits at `at` along the edge, a little to its left (seen along it).
     const double mx = x0 + e.at * (x1 - x0) - (0.22 + e.shift) * uy;
     const double my = y0 + e.at * (y1 - y0) + (0.22 + e.shift) * ux;
-    plot.label(mx, my, e.label + " = " + short_number(e.local), "center", 11, "#333333");
+    plot.label(mx, my, e.label + " = " + short_number(e.local), "center boxed", 11, "#333333");
   }
   for (const GraphNode& n : nodes) {
     plot.points(n.id, {n.x}, {n.y},

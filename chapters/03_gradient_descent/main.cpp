@@ -517,8 +517,8 @@ void draw_graph(const ByHand& h, const std::string& out) {
   }
   const std::size_t z = 9, y = 10, L = 11, b = 12;
   nodes.push_back({"z", "z", 7.6, mid, h.z, h.dz, kComputed});
-  nodes.push_back({"y", "y", 10.8, mid, h.y, h.dL_dy, kComputed});
-  nodes.push_back({"L", "L", 14.0, mid, h.L, 1.0, kLoss});
+  nodes.push_back({"y", "y", 11.2, mid, h.y, h.dL_dy, kComputed});
+  nodes.push_back({"L", "L", 14.8, mid, h.L, 1.0, kLoss});
   nodes.push_back({"b", "b", 4.2, 0.4, h.b, h.g.db, kParameter});  // the sum's fourth term
   for (std::size_t i = 0; i < 3; ++i) {
     const std::string k = std::to_string(i + 1);
@@ -533,12 +533,12 @@ void draw_graph(const ByHand& h, const std::string& out) {
   fig.title(
       "Chapter 01's neuron with target t = 1: forward values (black), local derivatives "
       "on the edges, gradients ∂L/∂· (red)");
-  fig.xrange(-2.6, 15.2).yrange(-0.6, 10.9);
+  fig.xrange(-2.6, 16.0).yrange(-0.6, 10.9);
   nn::draw_graph(fig, nodes, edges);
-  fig.label(14.0, mid - 1.35, "L = -ln y, as t = 1", "center", 12, "#555555");
+  fig.label(14.8, mid - 1.35, "L = -ln y, as t = 1", "center", 12, "#555555");
   fig.label(4.2, 10.9 - 0.4, "products", "center", 12, "#555555");
   fig.label(7.6, mid + 1.3, "sum", "center", 12, "#555555");
-  fig.label(10.8, mid + 1.3, "sigmoid", "center", 12, "#555555");
+  fig.label(11.2, mid + 1.3, "sigmoid", "center", 12, "#555555");
   fig.save(out);
 }
 
