@@ -44,12 +44,26 @@ TEST_CASE("chapter 01 rejects bad flags with one line and exit code 2",
           "[chapter][01_neuron]") {
   const std::string bad =
       GENERATE(as<std::string>{}, "--inputs 1,2", "--inputs 1,x,3", "--activation softmax",
-               "--bias", "--seed -1", "--frobnicate");
+               "--bias", "--seed -1", "--seed 7", "--frobnicate");
   CAPTURE(bad);
   const RunResult run = run_chapter("01_neuron", fresh_dir("01_neuron_bad"), bad);
   CHECK(run.exit_code == 2);
   CHECK_THAT(run.output, Catch::StartsWith("01_neuron: error: "));
   CHECK(std::count(run.output.begin(), run.output.end(), '\n') == 1);
+}
+
+TEST_CASE("chapter 01's --help lists every activation it takes, and no --seed",
+          "[chapter][01_neuron]") {
+  // Nothing in chapter 01 is random, so it has no --seed (issue 11: the flag did nothing).
+  const RunResult run = run_command(chapter_binary("01_neuron") + " --help");
+  INFO(run.output);
+  CHECK(run.exit_code == 0);
+  CHECK_THAT(run.output, Catch::Contains("step, sigmoid, tanh, relu or identity"));
+  CHECK_THAT(run.output, !Catch::Contains("--seed"));
+  const RunResult identity =
+      run_chapter("01_neuron", fresh_dir("01_neuron_identity"), "--activation identity");
+  CHECK(identity.exit_code == 0);
+  CHECK_THAT(identity.output, Catch::Contains("y = z = -0.7"));
 }
 
 TEST_CASE("chapter 01 runs without gnuplot and says so once", "[chapter][01_neuron]") {
@@ -69,9 +83,9 @@ TEST_CASE("chapter 01 runs without gnuplot and says so once", "[chapter][01_neur
 
 TEST_CASE("chapter 01 refuses numbers that are not finite or too large (issue 16)",
           "[chapter][01_neuron]") {
-  const std::string bad =
-      GENERATE(as<std::string>{}, "--bias nan", "--bias inf", "--bias -inf", "--inputs nan,1,2",
-               "--inputs 1,inf,2", "--weights 1e308,1,1", "--weights 0x10,1,1", "--bias 1e7");
+  const std::string bad = GENERATE(as<std::string>{}, "--bias nan", "--bias inf", "--bias -inf",
+                                   "--inputs nan,1,2", "--inputs 1,inf,2", "--inputs inf,0,0",
+                                   "--weights 1e308,1,1", "--weights 0x10,1,1", "--bias 1e7");
   CAPTURE(bad);
   const std::string out = fresh_dir("01_neuron_not_finite");
   const RunResult run = run_chapter("01_neuron", out, bad);

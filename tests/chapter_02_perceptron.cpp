@@ -4,6 +4,8 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <string>
 
 #include "support/chapter_run.hpp"
@@ -100,4 +102,33 @@ TEST_CASE("chapter 02 stops when a huge learning rate overflows the perceptron",
   CHECK(count_occurrences(run.output, "02_perceptron: error: training diverged") == 1);
   CHECK_THAT(run.output, Catch::Contains("learning rate (1e+308)"));
   CHECK(fs::is_empty(out));
+}
+
+TEST_CASE("chapter 02 says 1 epoch, not 1 epochs", "[chapter][02_perceptron]") {
+  const RunResult run = run_chapter("02_perceptron", fresh_dir("02_perceptron_one_epoch"),
+                                    "--epochs 1", "NN_GNUPLOT=/nonexistent/gnuplot");
+  INFO(run.output);
+  REQUIRE(run.exit_code == 0);
+  CHECK_THAT(run.output, Catch::Contains("Training 1 epoch (4 samples each)"));
+  CHECK_THAT(run.output, Catch::Contains("never 0 errors in 1 epoch (never fewer than"));
+  CHECK_THAT(run.output, !Catch::Contains("1 epochs"));
+}
+
+TEST_CASE("chapter 02's epoch figure skips the epochs that change nothing (issue 11)",
+          "[chapter][02_perceptron]") {
+  // With a small learning rate, AND takes 16 epochs, and most of them leave the number of
+  // wrong samples as it was: the figure draws only the epochs where it changed.
+  const std::string out = fresh_dir("02_perceptron_slow");
+  const RunResult run = run_chapter("02_perceptron", out, "--learning-rate 0.01 --epochs 100",
+                                    "NN_GNUPLOT=/nonexistent/gnuplot");
+  INFO(run.output);
+  REQUIRE(run.exit_code == 0);
+  std::ifstream script(out + "/and_epochs.gp");
+  const std::string text((std::istreambuf_iterator<char>(script)),
+                         std::istreambuf_iterator<char>());
+  CHECK_THAT(text, Catch::Contains("at the epochs where the errors changed"));
+  // Every panel after the data's shows a different number of wrong samples, or is the
+  // epoch after the first without an error.
+  CHECK_THAT(text, Catch::Contains("after epoch 16: 0 errors"));
+  CHECK_THAT(text, Catch::Contains("after epoch 17: 0 errors"));
 }

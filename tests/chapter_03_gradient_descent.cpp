@@ -3,6 +3,7 @@
 // cleanly, and the figures are the committed ones.
 #include <catch2/catch.hpp>
 
+#include <cmath>
 #include <filesystem>
 #include <regex>
 #include <string>
@@ -61,6 +62,36 @@ TEST_CASE("chapter 03 prints the text's headline numbers and draws the committed
   // The CSV behind the loss-surface figure carries the same final loss.
   CHECK(path_losses(out, "1").back() == Approx(0.2581).margin(kPrintedLossTolerance));
   require_matches_reference("03_gradient_descent", out);
+}
+
+TEST_CASE("chapter 03 works chapter 01's neuron backwards with the text's numbers",
+          "[chapter][03_gradient_descent]") {
+  // Issue 11: x = (0.5, -1, 2), w = (0.8, 0.2, -0.5), b = 0.1, sigmoid, target t = 1.
+  const std::string out = fresh_dir("03_gradient_descent_graph");
+  const RunResult run = run_chapter("03_gradient_descent", out, "--epochs 1");
+  INFO(run.output);
+  REQUIRE(run.exit_code == 0);
+  for (const char* line :
+       {"  forward   z = w.x + b = -0.7,  y = sigmoid(z) = 0.3318,  L = -ln y = 1.103\n",
+        "  backward  dL/dy = -t/y + (1 - t)/(1 - y) = -3.014\n",
+        "            dy/dz = y (1 - y) = 0.2217\n",
+        "            dL/dz = dL/dy * dy/dz = -0.6682 = y - t\n",
+        "            dL/dw = dL/dz * x = (-0.3341, 0.6682, -1.336)\n",
+        "            dL/db = dL/dz * 1 = -0.6682\n",
+        "  backward() on the same sample: dw = (-0.3341, 0.6682, -1.336), db = -0.6682\n",
+        "  one step with lr = 1: w - lr dw = w + lr (t - y) x = (1.134, -0.4682, 0.8364)\n"})
+    CHECK_THAT(run.output, Catch::Contains(line));
+  // The graph figure carries the same numbers: dL/dw_j = (y - t) x_j, to full precision.
+  const auto rows = read_figure_csv(out + "/graph.csv");
+  const double y = 1.0 / (1.0 + std::exp(0.7));
+  CHECK(series_rows(rows, "y").at(0).value == Approx(y).epsilon(1e-9));
+  CHECK(series_rows(rows, "L").at(0).value == Approx(-std::log(y)).epsilon(1e-9));
+  const double x[] = {0.5, -1.0, 2.0};
+  for (int j = 0; j < 3; ++j)
+    CHECK(series_rows(rows, "dL/dw" + std::to_string(j + 1)).at(0).value ==
+          Approx((y - 1.0) * x[j]).epsilon(1e-9));
+  CHECK(series_rows(rows, "y -> L").at(0).value == Approx(-1.0 / y).epsilon(1e-9));
+  CHECK(series_rows(rows, "z -> y").at(0).value == Approx(y * (1 - y)).epsilon(1e-9));
 }
 
 TEST_CASE("chapter 03's backward pass matches central differences",

@@ -3,6 +3,9 @@
 #include <catch2/catch.hpp>
 
 #include <cmath>
+#include <fstream>
+#include <iterator>
+#include <string>
 
 #include "support/chapter_run.hpp"
 
@@ -115,4 +118,19 @@ TEST_CASE("chapter 04 rejects bad flags with one line and exit code 2",
   CHECK(run.exit_code == 2);
   CHECK_THAT(run.output, Catch::StartsWith("04_layers: error: "));
   CHECK(std::count(run.output.begin(), run.output.end(), '\n') == 1);
+}
+
+TEST_CASE("chapter 04's hidden-space title says what the output's line does (issue 11)",
+          "[chapter][04_layers]") {
+  // "now one line does" only when it does; --scale 0.1 leaves 2 of 4 right.
+  const std::string out = fresh_dir("04_layers_title");
+  const RunResult run =
+      run_chapter("04_layers", out, "--scale 0.1", "NN_GNUPLOT=/nonexistent/gnuplot");
+  INFO(run.output);
+  REQUIRE(run.exit_code == 0);
+  std::ifstream script(out + "/hidden_space.gp");
+  const std::string text((std::istreambuf_iterator<char>(script)),
+                         std::istreambuf_iterator<char>());
+  CHECK_THAT(text, Catch::Contains("the output line gets 2 of 4 right"));
+  CHECK_THAT(text, !Catch::Contains("now one line does"));
 }

@@ -59,6 +59,47 @@ TEST_CASE("chapter 05's backward pass agrees with finite differences for every a
   CHECK_FALSE(fs::exists(out + "/seeds.csv"));  // --survey-seeds 0: no survey, no figure
 }
 
+TEST_CASE("chapter 05 works one sample through its random start before it trains",
+          "[chapter][05_backpropagation]") {
+  // Issue 11: the text quotes this printout, and the check must come before the training.
+  const std::string out = fresh_dir("05_backpropagation_one_sample");
+  const RunResult run = run_chapter("05_backpropagation", out, "--survey-seeds 0");
+  INFO(run.output);
+  REQUIRE(run.exit_code == 0);
+  for (const char* line :
+       {"One sample through the random start, before training: x = (1, 0), t = 1 (m = 1)\n",
+        "  forward   z1 = W1 x + b1 = (0.705, 1.294, -0.5741, 0.398)\n",
+        "            a1 = tanh(z1) = (0.6075, 0.8601, -0.5184, 0.3782)\n",
+        "            z2 = W2 a1 + b2 = -0.265,  y = a2 = sigmoid(z2) = 0.4341,  L = -ln y = "
+        "0.8344\n",
+        "  backward  dz2 = dL/dy * dy/dz2 = -2.303 * 0.2457 = -0.5659 = y - t\n",
+        "            dW2 = dz2 a1^T = (-0.3438, -0.4867, 0.2933, -0.214),  db2 = dz2 = "
+        "-0.5659\n",
+        "            da1 = W2^T dz2 = (-0.008495, 0.1747, -0.5929, -0.7998)\n",
+        "            g'(z1) = (0.6309, 0.2602, 0.7313, 0.857)\n",
+        "            dz1 = da1 * g'(z1) = (-0.00536, 0.04547, -0.4336, -0.6854) = db1\n",
+        "  backward() on the same sample: largest difference from these 0\n"})
+    CHECK_THAT(run.output, Catch::Contains(line));
+  // The order: the worked sample, then the gradient check, then the training.
+  const std::size_t sample = run.output.find("One sample through the random start");
+  const std::size_t check = run.output.find("Gradient check:");
+  const std::size_t training = run.output.find("Learning XOR with");
+  CHECK(sample < check);
+  CHECK(check < training);
+  // The graph's CSV: dL/dz2 = y - t, and each hidden unit's gradient is W2_j dz2 g'(z1_j).
+  const auto rows = read_figure_csv(out + "/graph.csv");
+  const double y = series_rows(rows, "y").at(0).value;
+  const double dz2 = series_rows(rows, "dL/dz2").at(0).value;
+  CHECK(dz2 == Approx(y - 1.0).epsilon(1e-8));
+  for (int j = 1; j <= 4; ++j) {
+    const std::string k = std::to_string(j);
+    const double w2 = series_rows(rows, "a1" + k + " -> z2").at(0).value;
+    const double g_prime = series_rows(rows, "z1" + k + " -> a1" + k).at(0).value;
+    CHECK(series_rows(rows, "dL/dz1" + k).at(0).value ==
+          Approx(w2 * dz2 * g_prime).epsilon(1e-8));
+  }
+}
+
 TEST_CASE("chapter 05 learns XOR from random weights with the default seed",
           "[chapter][05_backpropagation]") {
   const std::string out = fresh_dir("05_backpropagation");
@@ -162,7 +203,9 @@ TEST_CASE("chapter 05 stops a diverging learning rate, names it, and draws nothi
              Catch::Contains("05_backpropagation: error: training diverged at epoch 2: the "
                              "loss became infinite. The learning rate (100) is probably too "
                              "large; try a smaller --learning-rate.\n"));
-  // One error line, after what the run printed before it diverged.
-  CHECK(count_occurrences(run.output, "error:") == 1);
+  // One error line, after what the run printed before it diverged (the worked sample and
+  // the gradient check, whose "Relative error:" is not an error).
+  CHECK(count_occurrences(run.output, "05_backpropagation: error:") == 1);
+  CHECK(count_occurrences(run.output, " error: ") == 1);
   require_no_figures(out);
 }

@@ -1,11 +1,13 @@
 // Chapter 01: one artificial neuron
 // ===========================================================================================
 // What you learn: what a single neuron computes. It takes a weighted sum of its inputs, adds
-// a bias, and passes the result through an activation function:
+// a bias, and passes the result through an activation function g (the blog post's sigma):
 //     z = w1 x1 + w2 x2 + w3 x3 + b      y = g(z)
+// Nothing here is random, so this chapter, unlike the others, takes no --seed.
 //
 // Run:   ./tutorial 01        or   build/release/chapters/01_neuron [--inputs 0.5,-1,2]
-// [--help] Draws (into build/release/output/01_neuron/, or --out DIR):
+// [--weights 0.8,0.2,-0.5] [--bias 0.1] [--activation sigmoid] [--help] Draws (into
+// build/release/output/01_neuron/, or --out DIR):
 //   neuron.png           the neuron as a diagram, with this run's numbers on it
 //   activations.png      step, sigmoid, tanh and ReLU, and their derivatives
 //   neuron_2d.png        a 2-input neuron's output over the plane, with its line w.x + b = 0
@@ -26,7 +28,8 @@
 
 namespace {
 
-// The chapter's flags (--seed and --out are every chapter's, in nn::CommandLine).
+// The chapter's flags (--out is every chapter's, in nn::CommandLine; --seed is removed
+// here, because nothing in this chapter is random).
 struct Settings {
   std::vector<double> inputs = {0.5, -1.0, 2.0};   // x1, x2, x3
   std::vector<double> weights = {0.8, 0.2, -0.5};  // w1, w2, w3
@@ -179,7 +182,11 @@ void draw_activations(const std::string& out) {
     const arma::vec dg = nn::activation_derivative(shown[k], Z).t();
     const nn::Style style{.colour = static_cast<int>(k), .width = 2.5};
     left.line(nn::to_string(shown[k]), z, g, style);
-    right.line(nn::to_string(shown[k]) + "'", z, dg, style);
+    // ReLU' is 0 for z < 0, on top of step' (0 everywhere): dashed, so step' shows through.
+    nn::Style derivative = style;
+    derivative.dashed = shown[k] == nn::Activation::relu;
+    derivative.width = shown[k] == nn::Activation::step ? 4.5 : 2.5;
+    right.line(nn::to_string(shown[k]) + "'", z, dg, derivative);
   }
   fig.save(out);
 }
@@ -192,9 +199,9 @@ void draw_neuron_2d(const std::string& out) {
   const arma::vec w = {1.5, -1.0};  // (2)
   const double b = 0.5;
   const nn::Grid grid(-3, 3, -3, 3, 121);
-  // For every grid point at once: Z = w^T P + b is (1 x n), one sample per column.
-  const arma::mat P = grid.points();
-  const arma::rowvec Y = nn::sigmoid(arma::mat(w.t() * P + b));
+  // For every grid point at once: Z = w^T X + b is (1 x m), one grid point per column.
+  const arma::mat X = grid.points();
+  const arma::rowvec Y = nn::sigmoid(arma::mat(w.t() * X + b));
   nn::Figure fig("neuron_2d", 760, 640);
   fig.title("A 2-input neuron: y = sigmoid(1.5 x_1 - x_2 + 0.5)")
       .xlabel("x_1")
@@ -238,7 +245,7 @@ void add_flags(CLI::App& app, Settings& s) {
       ->check(number)
       ->capture_default_str();
   app.add_option("--bias", s.bias, "b")->check(number)->capture_default_str();
-  app.add_option("--activation", s.activation, "step, sigmoid, tanh or relu")
+  app.add_option("--activation", s.activation, "step, sigmoid, tanh, relu or identity")
       ->check(CLI::IsMember({"step", "sigmoid", "tanh", "relu", "identity"}))
       ->capture_default_str();
 }
@@ -249,6 +256,9 @@ int main(int argc, char** argv) {
   nn::CommandLine cli("01_neuron", "Chapter 01: one artificial neuron, computed step by step");
   Settings s;
   add_flags(cli.app(), s);
+  // Every chapter's --seed, taken away: this chapter draws no random number, and a flag
+  // that changes nothing would only mislead.
+  cli.app().remove_option(cli.app().get_option("--seed"));
   if (auto code = cli.parse(argc, argv)) return *code;
   nn::make_reproducible(cli.seed());
 

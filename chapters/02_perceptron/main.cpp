@@ -40,6 +40,11 @@ struct Settings {
 // Numbers in gnuplot commands and the learning rate: 3 significant digits are plenty.
 constexpr const char* kThreeDigits = "%.3g";
 
+// "1 epoch", "20 epochs".
+std::string epochs_text(int epochs) {
+  return std::to_string(epochs) + (epochs == 1 ? " epoch" : " epochs");
+}
+
 // ---------------------------------------------------------------------------------------
 // 1. The perceptron: chapter 01's neuron with the step activation
 // ---------------------------------------------------------------------------------------
@@ -104,7 +109,8 @@ Perceptron section2_start_and_rule(const Settings& s, unsigned seed) {
   std::cout << "Start (random, seed " << seed << "): " << describe(start) << "\n"
             << "Rule: after each sample, w <- w + lr (t - y) x, b <- b + lr (t - y), lr = "
             << nn::num(s.learning_rate, kThreeDigits) << "\n"
-            << "Training " << s.epochs << " epochs (4 samples each) on AND, OR and XOR.\n\n";
+            << "Training " << epochs_text(s.epochs)
+            << " (4 samples each) on AND, OR and XOR.\n\n";
   return start;
 }
 
@@ -263,21 +269,37 @@ void draw_gate_panel(nn::Plot& plot, const Perceptron& p, nn::Gate gate,
 // Figure: the AND perceptron's line after each epoch
 // ---------------------------------------------------------------------------------------
 
-void draw_epochs(const History& h, const std::string& out) {
-  // The truth table, then epoch 0 (the random start) to one epoch past the one that
-  // solved it, at most 7 epochs.
+// The epochs worth a panel: the start, every epoch after which the number of wrong samples
+// changed, and one epoch past the first without an error (to show that nothing changes
+// then). With a small learning rate many epochs in a row look the same; they are skipped,
+// and the figure's title says so. At most 7 panels: the first 3 and the last 4.
+std::vector<int> epochs_worth_drawing(const History& h) {
   const int solved = h.solved_at();
   const int total = static_cast<int>(h.errors.size()) - 1;
-  int last = std::min({solved >= 0 ? solved + 1 : 6, 6, total});
-  if (last + 2 > 4 && (last + 2) % 2 == 1 && last < total) ++last;  // fill two rows
-  const int panels = last + 2;
+  const int end = solved >= 0 ? solved : total;
+  std::vector<int> picks = {0};
+  for (int e = 1; e <= end; ++e)
+    if (h.errors[e] != h.errors[e - 1]) picks.push_back(e);
+  if (solved >= 0 && solved < total) picks.push_back(solved + 1);
+  if (picks.size() == 1 && total > 0) picks.push_back(total);  // nothing changed at all
+  if (picks.size() > 7) picks.erase(picks.begin() + 3, picks.end() - 4);
+  return picks;
+}
+
+void draw_epochs(const History& h, const std::string& out) {
+  // The truth table, then the epochs worth drawing.
+  const std::vector<int> picks = epochs_worth_drawing(h);
+  const bool every_epoch = picks.back() == static_cast<int>(picks.size()) - 1;
+  const int panels = static_cast<int>(picks.size()) + 1;
   const int rows = panels <= 4 || panels % 2 == 1 ? 1 : 2;
   const int cols = panels / rows;
 
   nn::Figure fig("and_epochs", 300 * cols, 330 * rows);
   fig.layout(rows, cols,
-             "The perceptron learning AND, epoch by epoch (shaded: where it says 1; "
-             "ringed: wrong)");
+             every_epoch ? "The perceptron learning AND, epoch by epoch (shaded: where it "
+                           "says 1; ringed: wrong)"
+                         : "Learning AND at the epochs where the errors changed (shaded: "
+                           "says 1, ringed: wrong)");
   nn::Plot& table = fig.panel(0);
   const nn::Dataset data = nn::logic_gate(h.gate);
   table.title("the data: x_1 AND x_2").xlabel("x_1").ylabel("x_2").square().key("off");
@@ -286,10 +308,12 @@ void draw_epochs(const History& h, const std::string& out) {
   table.classes(data.X, data.y, {"t = 0", "t = 1"}, 2.2);
   for (arma::uword i = 0; i < data.size(); ++i)
     label_target(table, data.X(0, i), data.X(1, i), data.y(i));
-  for (int e = 0; e <= last; ++e)
-    draw_gate_panel(fig.panel(e + 1), h.after_epoch[e], h.gate,
+  for (std::size_t k = 0; k < picks.size(); ++k) {
+    const int e = picks[k];
+    draw_gate_panel(fig.panel(k + 1), h.after_epoch[e], h.gate,
                     "after epoch " + std::to_string(e) + ": " + errors_text(h.errors[e]),
                     false);
+  }
   fig.save(out);
 }
 
@@ -361,8 +385,8 @@ void print_results(const std::vector<History>& all, int epochs) {
       std::cout << "0 errors from epoch " << solved << " on\n";
     } else {
       const int fewest = *std::min_element(h.errors.begin(), h.errors.end());
-      std::cout << "never 0 errors in " << epochs << " epochs (never fewer than " << fewest
-                << ")\n";
+      std::cout << "never 0 errors in " << epochs_text(epochs) << " (never fewer than "
+                << fewest << ")\n";
     }
   }
 }

@@ -12,6 +12,8 @@
 //                                  [--learning-rate 1] [--epochs 150] [--loss bce|mse]
 //                                  [--seed 42] [--help]
 // Draws (into build/release/output/03_gradient_descent/, or --out DIR):
+//   graph.png           chapter 01's neuron as a computation graph, with a target: every
+//                       forward value, local derivative and gradient of one backward pass
 //   loss_surface.png    the loss over (w1, w2) with the path gradient descent took, for
 //                       cross-entropy and for squared error, from the same start
 //   learning_rates.png  the loss per epoch for a rate too small, a good one, one too large
@@ -31,6 +33,7 @@
 #include "common/divergence.hpp"
 #include "common/format.hpp"
 #include "common/gradient_check.hpp"
+#include "common/graph_figure.hpp"
 #include "common/grid.hpp"
 #include "common/plot.hpp"
 #include "common/reproducible.hpp"
@@ -79,9 +82,9 @@ std::string to_string(Loss loss) {
 Loss loss_from_flag(const std::string& flag) { return flag == "bce" ? Loss::bce : Loss::mse; }
 
 // [listing forward]
-// Forward, for the whole batch at once: X is (2 x n), one sample per column.
-//   Z = w^T X + b    (1 x n), the weighted sum of every sample
-//   A = sigmoid(Z)   (1 x n), the neuron's output y for every sample
+// Forward, for the whole batch at once: X is (2 x m), one sample per column.
+//   Z = w^T X + b    (1 x m), the weighted sum of every sample
+//   A = sigmoid(Z)   (1 x m), the neuron's output y for every sample
 arma::rowvec forward(const Neuron& neuron, const arma::mat& X) {
   const arma::rowvec Z = neuron.w.t() * X + neuron.b;
   return nn::sigmoid(arma::mat(Z));
@@ -89,19 +92,19 @@ arma::rowvec forward(const Neuron& neuron, const arma::mat& X) {
 // [end forward]
 
 // [listing loss]
-// The loss of outputs A (1 x n) against targets T (1 x n), averaged over the batch.
-//   squared error   L = 1/n sum (y - t)^2
-//   cross-entropy   L = -1/n sum [t ln y + (1 - t) ln(1 - y)]
+// The loss of outputs A (1 x m) against targets T (1 x m), averaged over the batch.
+//   squared error   L = 1/m sum (y - t)^2
+//   cross-entropy   L = -1/m sum [t ln y + (1 - t) ln(1 - y)]
 // For t = 1 the cross-entropy term is -ln y; for t = 0 it is -ln(1 - y) = -ln sigmoid(-z).
 // So it is minus the log of the probability the neuron gives the right answer, which is
 // sigmoid(S) with S = (2t - 1) z. Computing that from Z, rather than 1 - y, keeps every digit
 // when y is close to 1.
 double loss_of(Loss loss, const arma::rowvec& Z, const arma::rowvec& A, const arma::rowvec& T) {
-  const double n = static_cast<double>(Z.n_elem);
-  if (loss == Loss::mse) return arma::accu(arma::square(A - T)) / n;
+  const double m = static_cast<double>(Z.n_elem);  // the batch size
+  if (loss == Loss::mse) return arma::accu(arma::square(A - T)) / m;
   const arma::rowvec S = (2.0 * T - 1.0) % Z;        // % is the element-wise product
-  const arma::rowvec P = nn::sigmoid(arma::mat(S));  // probability of the right answer
-  return -arma::accu(arma::log(P)) / n;
+  const arma::rowvec R = nn::sigmoid(arma::mat(S));  // probability of the right answer
+  return -arma::accu(arma::log(R)) / m;
 }
 // [end loss]
 
@@ -120,26 +123,86 @@ struct Gradient {
 };
 
 // [listing backward]
-// dL/dw = dL/dy * dy/dz * dz/dw, for every sample at once (A and T are (1 x n)).
+// dL/dw = dL/dy * dy/dz * dz/dw, for every sample at once (A and T are (1 x m)).
 Gradient backward(Loss loss, const arma::mat& X, const arma::rowvec& A, const arma::rowvec& T) {
-  const double n = static_cast<double>(X.n_cols);
-  arma::rowvec dZ;  // dL/dz for each sample   (1 x n)
+  const double m = static_cast<double>(X.n_cols);  // the batch size
+  arma::rowvec dZ;                                 // dL/dz for each sample   (1 x m)
   if (loss == Loss::mse) {
-    const arma::rowvec dA = 2.0 * (A - T) / n;  // dL/dy of 1/n sum (y - t)^2
+    const arma::rowvec dA = 2.0 * (A - T) / m;  // dL/dy of 1/m sum (y - t)^2
     const arma::rowvec dA_dZ = A % (1.0 - A);   // dy/dz = sigmoid'(z) = y (1 - y)
     dZ = dA % dA_dZ;
   } else {
-    // dL/dy = (y - t) / (y (1 - y)) / n for cross-entropy; times dy/dz = y (1 - y),
+    // dL/dy = (y - t) / (y (1 - y)) / m for cross-entropy; times dy/dz = y (1 - y),
     // the y (1 - y) cancels:
-    dZ = (A - T) / n;
+    dZ = (A - T) / m;
   }
-  // dz/dw = x and dz/db = 1: each sample adds its dL/dz times its input.
+  // dz/dw = x and dz/db = 1: each sample adds its dL/dz times its input. The 1/m is
+  // already in dZ, so nothing below divides by m again.
   Gradient g;
-  g.dw = X * dZ.t();  // (2 x n) * (n x 1) = (2 x 1): sum over samples of dL/dz_i x_i
+  g.dw = X * dZ.t();  // (2 x m) * (n x 1) = (2 x 1): sum over samples of dL/dz_s x_s
   g.db = arma::accu(dZ);
   return g;
 }
 // [end backward]
+
+// The chain rule with numbers: chapter 01's neuron, x = (0.5, -1, 2), w = (0.8, 0.2, -0.5),
+// b = 0.1, with a target t = 1 and the cross-entropy loss, one sample (m = 1).
+struct ByHand {
+  arma::vec x, w;
+  double b = 0, t = 0;
+  double z = 0, y = 0, L = 0;           // forward
+  double dL_dy = 0, dy_dz = 0, dz = 0;  // backward: the two links, and their product dL/dz
+  Gradient g;                           // dL/dw and dL/db, by hand
+};
+
+// [listing by_hand]
+ByHand backward_by_hand() {
+  ByHand h;
+  h.x = {0.5, -1.0, 2.0};                        // chapter 01's inputs,
+  h.w = {0.8, 0.2, -0.5};                        // weights
+  h.b = 0.1;                                     // and bias
+  h.t = 1.0;                                     // the target
+  h.z = arma::dot(h.w, h.x) + h.b;               // forward: z = w.x + b
+  h.y = nn::sigmoid(h.z);                        //          y = sigmoid(z)
+  h.L = -std::log(h.y);                          //          L = -ln y, because t = 1
+  h.dL_dy = -h.t / h.y + (1 - h.t) / (1 - h.y);  // backward: dL/dy
+  h.dy_dz = h.y * (1 - h.y);                     //           dy/dz = sigmoid'(z)
+  h.dz = h.dL_dy * h.dy_dz;                      //           dL/dz, the chain rule
+  h.g.dw = h.dz * h.x;                           //           dL/dw = dL/dz * dz/dw
+  h.g.db = h.dz;                                 //           dL/db = dL/dz * 1
+  return h;
+}
+// [end by_hand]
+
+std::string triple(const arma::vec& v) {
+  return "(" + nn::num(v(0)) + ", " + nn::num(v(1)) + ", " + nn::num(v(2)) + ")";
+}
+
+// Prints the worked example, and backward()'s answer for the same sample beside it.
+ByHand section3_chain_rule_with_numbers() {
+  const ByHand h = backward_by_hand();
+  const arma::mat X = h.x;       // one sample: (3 x 1)
+  const arma::rowvec T = {h.t};  // (1 x 1)
+  const Neuron neuron{h.w, h.b};
+  const Gradient g = backward(Loss::bce, X, forward(neuron, X), T);
+  std::cout << "The chain rule with numbers: chapter 01's neuron with a target, one sample "
+               "(m = 1)\n"
+            << "  x = " << triple(h.x) << ", w = " << triple(h.w) << ", b = " << nn::num(h.b)
+            << ", t = " << nn::num(h.t) << ", cross-entropy loss\n"
+            << "  forward   z = w.x + b = " << nn::num(h.z)
+            << ",  y = sigmoid(z) = " << nn::num(h.y) << ",  L = -ln y = " << nn::num(h.L)
+            << "\n"
+            << "  backward  dL/dy = -t/y + (1 - t)/(1 - y) = " << nn::num(h.dL_dy) << "\n"
+            << "            dy/dz = y (1 - y) = " << nn::num(h.dy_dz) << "\n"
+            << "            dL/dz = dL/dy * dy/dz = " << nn::num(h.dz) << " = y - t\n"
+            << "            dL/dw = dL/dz * x = " << triple(h.g.dw) << "\n"
+            << "            dL/db = dL/dz * 1 = " << nn::num(h.g.db) << "\n"
+            << "  backward() on the same sample: dw = " << triple(g.dw)
+            << ", db = " << nn::num(g.db) << "\n"
+            << "  one step with lr = 1: w - lr dw = w + lr (t - y) x = " << triple(h.w - g.dw)
+            << "\n\n";
+  return h;
+}
 
 // ---------------------------------------------------------------------------------------
 // 4. Checking the gradient against finite differences
@@ -186,7 +249,8 @@ struct Run {
 };
 
 // [listing train]
-// Full-batch gradient descent from `neuron`: forward, loss, backward, update, `epochs` times.
+// Full-batch gradient descent from `neuron` (part 1 of the five, initialise, is the caller's
+// choice of start): parts 2 to 5, forward, loss, backward, update, `epochs` times.
 // A run whose loss blows up (NaN, inf, or 10 times its start) stops the chapter
 // (stop_if_diverged throws), unless the caller only wants to see how far it got (the
 // learning-rate figure): then the run just ends.
@@ -194,20 +258,20 @@ enum class OnDivergence { stop_chapter, end_run };
 
 Run train(Loss loss, const nn::Dataset& data, Neuron neuron, double learning_rate, int epochs,
           OnDivergence on_divergence = OnDivergence::stop_chapter) {
-  const arma::rowvec T = arma::conv_to<arma::rowvec>::from(data.y);  // targets (1 x n)
+  const arma::rowvec T = arma::conv_to<arma::rowvec>::from(data.y);  // targets T (1 x m)
   Run run{loss, learning_rate, {}, {}};
   for (int epoch = 0; epoch <= epochs; ++epoch) {             // epoch 0 records the start
-    const arma::rowvec Z = neuron.w.t() * data.X + neuron.b;  // forward   (1 x n)
-    const arma::rowvec A = nn::sigmoid(arma::mat(Z));
-    const double L = loss_of(loss, Z, A, T);                           // loss
+    const arma::rowvec Z = neuron.w.t() * data.X + neuron.b;  // 2. forward  (1 x m)
+    const arma::rowvec A = nn::sigmoid(arma::mat(Z));         //    A is Y, the outputs
+    const double L = loss_of(loss, Z, A, T);                  // 3. loss
     const double start = run.losses.empty() ? L : run.losses.front();  // epoch 0's loss
     if (on_divergence == OnDivergence::end_run && nn::has_diverged(L, start)) break;
     nn::stop_if_diverged(L, epoch, learning_rate, start);
     run.path.push_back(neuron);
     run.losses.push_back(L);
     if (epoch == epochs) break;  // the trained neuron: measured, not updated
-    const Gradient g = backward(loss, data.X, A, T);  // backward
-    neuron.w -= learning_rate * g.dw;                 // update: a step downhill
+    const Gradient g = backward(loss, data.X, A, T);  // 4. backward
+    neuron.w -= learning_rate * g.dw;                 // 5. update: a step downhill
     neuron.b -= learning_rate * g.db;
   }
   return run;
@@ -235,7 +299,7 @@ Descent section5_gradient_descent(const nn::Dataset& data, const Settings& s) {
   const Loss loss = loss_from_flag(s.loss);
   const Loss other = loss == Loss::bce ? Loss::mse : Loss::bce;
   // [listing start]
-  // A start that is confidently wrong: w points away from class 1.
+  // 1. initialise: a start that is confidently wrong, w points away from class 1.
   const Neuron start{{-5.0, -4.0}, 0.0};
   // [end start]
   std::cout << "Start: w = (" << nn::num(start.w(0)) << ", " << nn::num(start.w(1))
@@ -263,7 +327,7 @@ Descent section5_gradient_descent(const nn::Dataset& data, const Settings& s) {
 // 6. Why cross-entropy: how hard each loss pushes a neuron that is wrong
 // ---------------------------------------------------------------------------------------
 
-// dL/dz for one sample with target t = 1 (n = 1), for each loss.
+// dL/dz for one sample with target t = 1 (m = 1), for each loss.
 double dL_dz(Loss loss, double z) {
   const double y = nn::sigmoid(z);
   return loss == Loss::mse ? 2.0 * (y - 1.0) * y * (1.0 - y) : y - 1.0;
@@ -306,13 +370,13 @@ double largest_eigenvalue(const arma::mat& H) {
 
 // How sharply the cross-entropy loss curves at `neuron`, along its most curved direction:
 // the largest eigenvalue of its Hessian (the matrix of second derivatives),
-//     H = 1/n sum y (1 - y) x~ x~^T      with x~ = (x1, x2, 1), one column per sample.
+//     H = 1/m sum y (1 - y) x~ x~^T      with x~ = (x1, x2, 1), one column per sample.
 // Near a minimum, a step of size lr along that direction multiplies the distance to the
 // minimum by (1 - lr lambda): it overshoots when lr lambda > 1 and grows when lr lambda > 2.
 double largest_curvature(const Neuron& neuron, const arma::mat& X) {
   const arma::rowvec A = forward(neuron, X);
-  const arma::mat Xt = arma::join_cols(X, arma::ones<arma::rowvec>(X.n_cols));  // (3 x n)
-  const arma::mat Xs = Xt.each_row() % (A % (1.0 - A));                         // (3 x n)
+  const arma::mat Xt = arma::join_cols(X, arma::ones<arma::rowvec>(X.n_cols));  // (3 x m)
+  const arma::mat Xs = Xt.each_row() % (A % (1.0 - A));                         // (3 x m)
   const arma::mat H = Xs * Xt.t() / static_cast<double>(X.n_cols);              // (3 x 3)
   return largest_eigenvalue(H);
 }
@@ -433,6 +497,51 @@ void draw_learning_rates(const std::vector<Run>& runs, const std::string& out) {
   fig.save(out);
 }
 
+// The worked example as a computation graph: every forward value, every local derivative,
+// every gradient.
+void draw_graph(const ByHand& h, const std::string& out) {
+  std::vector<nn::GraphNode> nodes;
+  std::vector<nn::GraphEdge> edges;
+  const int kInput = 0, kParameter = 1, kComputed = 2, kLoss = 7;  // disc colours
+  const double mid = 5.5;                                          // the row of z, y, L
+  for (int i = 0; i < 3; ++i) {  // nodes 2i and 2i + 1: w_i and x_i, numbers on the left
+    const std::string k = std::to_string(i + 1);
+    const double row = 9.5 - 3.5 * i;
+    nodes.push_back({"w" + k, "w_" + k, 0.0, row + 0.65, h.w(i), h.g.dw(i), kParameter, true});
+    nodes.push_back({"x" + k, "x_" + k, 0.0, row - 0.65, h.x(i), h.dz * h.w(i), kInput, true});
+  }
+  for (int i = 0; i < 3; ++i) {  // nodes 6 to 8: the products w_i x_i
+    const std::string k = std::to_string(i + 1);
+    nodes.push_back({"w" + k + "x" + k, "×", 4.2, 9.5 - 3.5 * i, h.w(i) * h.x(i), h.dz,
+                     kComputed, false, "(w_" + k + "x_" + k + ")"});
+  }
+  const std::size_t z = 9, y = 10, L = 11, b = 12;
+  nodes.push_back({"z", "z", 7.6, mid, h.z, h.dz, kComputed});
+  nodes.push_back({"y", "y", 11.2, mid, h.y, h.dL_dy, kComputed});
+  nodes.push_back({"L", "L", 14.8, mid, h.L, 1.0, kLoss});
+  nodes.push_back({"b", "b", 4.2, 0.4, h.b, h.g.db, kParameter});  // the sum's fourth term
+  for (std::size_t i = 0; i < 3; ++i) {
+    const std::string k = std::to_string(i + 1);
+    edges.push_back({2 * i, 6 + i, h.x(i), "∂/∂w_" + k + " = x_" + k, 0.0, 0.4});
+    edges.push_back({2 * i + 1, 6 + i, h.w(i), "∂/∂x_" + k + " = w_" + k, -0.48, 0.4});
+    edges.push_back({6 + i, z, 1.0, "∂z/∂(w_" + k + "x_" + k + ")", 0.0, 0.4});
+  }
+  edges.push_back({b, z, 1.0, "∂z/∂b", 0.0, 0.4});
+  edges.push_back({z, y, h.dy_dz, "∂y/∂z = y(1 - y)"});
+  edges.push_back({y, L, h.dL_dy, "∂L/∂y = -1/y"});
+  nn::Figure fig("graph", 1300, 820);
+  fig.title(
+      "Chapter 01's neuron with target t = 1: forward values (black), local derivatives "
+      "on the edges, gradients ∂L/∂· (red)");
+  fig.xrange(-2.6, 16.0).yrange(-0.6, 10.9);
+  nn::draw_graph(fig, nodes, edges);
+  fig.label(14.8, mid - 1.35, "L = -ln y, as t = 1", "center", 12, "#555555");
+  fig.label(4.2, 10.9 - 0.4, "products", "center", 12, "#555555");
+  fig.label(7.6, mid + 1.3, "sum", "center", 12, "#555555");
+  fig.label(11.2, mid + 1.3, "sigmoid", "center", 12, "#555555");
+  fig.save(out);
+}
+
 // How hard each loss pushes a sample with t = 1, against z.
 void draw_gradients(const std::string& out) {
   nn::Figure fig("gradients", 900, 520);
@@ -531,8 +640,10 @@ int main(int argc, char** argv) {
   try {
     std::cout << "Chapter 03: gradient descent\n"
               << "============================\n\n";
-    // Section 4 first: nothing below should trust a gradient that has not been checked.
-    // Sections 2 and 3 (the neuron, its loss, the chain rule) are the functions it checks.
+    // Sections 2 and 3 (the neuron, its loss, the chain rule) are the functions section 4
+    // checks; section 3 also works the chain rule through one sample by hand. Section 4
+    // comes before any training: nothing should trust a gradient that has not been checked.
+    const ByHand by_hand = section3_chain_rule_with_numbers();
     section4_check_gradients();
     const nn::Dataset data = section1_the_data(cli.seed());
     const Descent descent = section5_gradient_descent(data, s);
@@ -541,12 +652,14 @@ int main(int argc, char** argv) {
 
     // The figures, once every run has succeeded.
     const std::string& out = cli.out_dir();
+    draw_graph(by_hand, out);
     draw_surface(descent.bce(), descent.mse(), data, out);
     draw_learning_rates(rates, out);
     draw_gradients(out);
     draw_boundary(descent.chosen, data, out);
     print_results(descent, data, s);
-    std::cout << "Figures: loss_surface, learning_rates, gradients, boundary (.png, .csv) in "
+    std::cout << "Figures: graph, loss_surface, learning_rates, gradients, boundary (.png, "
+                 ".csv) in "
               << out << "\n";
   } catch (const std::exception& e) {
     std::cerr << "03_gradient_descent: error: " << e.what() << "\n";

@@ -185,24 +185,24 @@ TwoLayerNet hand_built_xor(double scale, nn::Activation g) {
   return {Layer{scale * W1, scale * b1, g}, Layer{scale * W2, scale * b2, g}};
 }
 
-// H = g(W1 X + b1) is (2 x batch); Y = g(W2 H + b2) is (1 x batch).
+// A1 = g(W1 X + b1) is (2 x batch); Y = A2 = g(W2 A1 + b2) is (1 x batch).
 struct Pass {
-  arma::mat H, Y;
+  arma::mat A1, Y;
 };
 
 Pass forward(const TwoLayerNet& net, const arma::mat& X) {
-  const arma::mat H = forward(net.hidden, X);
-  return {H, forward(net.output, H)};
+  const arma::mat A1 = forward(net.hidden, X);
+  return {A1, forward(net.output, A1)};
 }
 // [end xor_net]
 
 struct XorAnswers {
-  Pass pass;  // H (2 x 4) and Y (1 x 4) for the four XOR inputs
+  Pass pass;  // A1 (2 x 4) and Y (1 x 4) for the four XOR inputs
   int right;  // how many of the four outputs are on the right side of 0.5
 };
 
 // The program's section 2 (the text's section 4): the hand-built network on the four XOR
-// inputs; prints H, Y and each sample's answer.
+// inputs; prints A1, Y and each sample's answer.
 XorAnswers section2_xor_network(const TwoLayerNet& net, const nn::Dataset& xor_data,
                                 const Settings& s) {
   const arma::mat& X = xor_data.X;  // (2 x 4)
@@ -210,14 +210,14 @@ XorAnswers section2_xor_network(const TwoLayerNet& net, const nn::Dataset& xor_d
             << ", weights and biases times " << nn::num(s.scale) << ")\n"
             << "  hidden unit 1 = OR, hidden unit 2 = AND, output = h1 AND NOT h2\n";
   XorAnswers a{forward(net, X), 0};
-  print_matrix("H = g(Z1)", a.pass.H, "");
-  print_matrix("Y = g(W2 H + b2)", a.pass.Y, "");
+  print_matrix("A1 = g(Z1)", a.pass.A1, "");
+  print_matrix("Y = A2 = g(W2 A1 + b2)", a.pass.Y, "");
   for (arma::uword i = 0; i < 4; ++i) {
     const int answer = a.pass.Y(0, i) >= 0.5 ? 1 : 0;
     const bool ok = answer == static_cast<int>(xor_data.y(i));
     a.right += ok;
     std::cout << "  x = (" << nn::num(X(0, i)) << ", " << nn::num(X(1, i)) << ")  ->  h = ("
-              << nn::num(a.pass.H(0, i), "%.6f") << ", " << nn::num(a.pass.H(1, i), "%.6f")
+              << nn::num(a.pass.A1(0, i), "%.6f") << ", " << nn::num(a.pass.A1(1, i), "%.6f")
               << ")  ->  y = " << nn::num(a.pass.Y(0, i), "%.6f") << "   XOR " << xor_data.y(i)
               << ", answer " << answer << (ok ? "  right" : "  WRONG") << "\n";
   }
@@ -276,9 +276,9 @@ void draw_hidden_space(const TwoLayerNet& net, const nn::Dataset& xor_data, cons
       .yrange(-0.4, 1.4)
       .key("below")
       .command("set bmargin 8");  // the same in both panels, so the two plots match
-  unit_line(in, net.hidden, 0, -0.4, 1.6, "OR unit's line z_1 = 0",
+  unit_line(in, net.hidden, 0, -0.4, 1.6, "OR unit's line z_{1,1} = 0",
             {.colour = 2, .width = 2.5, .dashed = true});
-  unit_line(in, net.hidden, 1, -0.4, 1.6, "AND unit's line z_2 = 0",
+  unit_line(in, net.hidden, 1, -0.4, 1.6, "AND unit's line z_{1,2} = 0",
             {.colour = 3, .width = 2.5, .dashed = true});
   xor_points(in, X, xor_data, pass.Y);
   for (arma::uword s = 0; s < 4; ++s)
@@ -286,7 +286,12 @@ void draw_hidden_space(const TwoLayerNet& net, const nn::Dataset& xor_data, cons
              "(" + nn::num(X(0, s)) + ", " + nn::num(X(1, s)) + ")", "left", 12);
 
   nn::Plot& hid = fig.panel(1);
-  hid.title("Hidden space (h_1, h_2): now one line does")
+  // The title says what this network's output line does, for whatever flags made it.
+  int right = 0;
+  for (arma::uword s = 0; s < 4; ++s) right += (pass.Y(0, s) >= 0.5 ? 1u : 0u) == xor_data.y(s);
+  hid.title(right == 4 ? std::string("Hidden space (h_1, h_2): now one line does")
+                       : "Hidden space (h_1, h_2): the output line gets " +
+                             std::to_string(right) + " of 4 right")
       .xlabel("h_1 = OR(x_1, x_2)")
       .ylabel("h_2 = AND(x_1, x_2)")
       .square()
@@ -299,16 +304,16 @@ void draw_hidden_space(const TwoLayerNet& net, const nn::Dataset& xor_data, cons
   const arma::rowvec y_grid = forward(net.output, grid.points());
   const arma::urowvec answer = y_grid >= 0.5;
   hid.regions("answer", grid.xs, grid.ys, grid.reshape(answer), 2);
-  unit_line(hid, net.output, 0, -0.4, 1.6, "the output unit's line z = 0",
+  unit_line(hid, net.output, 0, -0.4, 1.6, "the output unit's line z_2 = 0",
             {.colour = 7, .width = 2.5});
   const auto output_unit = [&](const arma::mat& P) { return forward(net.output, P); };
   answer_label(hid, output_unit, 0.2, 1.2);
   answer_label(hid, output_unit, 1.2, 0.2);
-  xor_points(hid, pass.H, xor_data, pass.Y);
-  const arma::mat& H = pass.H;
-  hid.label(H(0, 0), H(1, 0) - 0.12, "x = (0, 0)", "center", 12);
-  hid.label(H(0, 1), H(1, 1) - 0.12, "x = (0, 1) and (1, 0)", "center", 12);
-  hid.label(H(0, 3), H(1, 3) - 0.12, "x = (1, 1)", "center", 12);
+  xor_points(hid, pass.A1, xor_data, pass.Y);
+  const arma::mat& A1 = pass.A1;  // column s: sample s in hidden space, (h_1, h_2)
+  hid.label(A1(0, 0), A1(1, 0) - 0.12, "x = (0, 0)", "center", 12);
+  hid.label(A1(0, 1), A1(1, 1) - 0.12, "x = (0, 1) and (1, 0)", "center", 12);
+  hid.label(A1(0, 3), A1(1, 3) - 0.12, "x = (1, 1)", "center", 12);
   fig.save(out);
 }
 
@@ -333,9 +338,9 @@ void draw_decision_region(const TwoLayerNet& net, const nn::Dataset& xor_data,
   // The boundary drawn wide, so that the hidden units' lines stay visible on top of it.
   fig.contour("boundary y = 0.5", grid.xs, grid.ys, grid.reshape(y), {0.5},
               {.colour = 7, .width = 6});
-  unit_line(fig, net.hidden, 0, -0.5, 1.5, "OR unit's line z_1 = 0",
+  unit_line(fig, net.hidden, 0, -0.5, 1.5, "OR unit's line z_{1,1} = 0",
             {.colour = 2, .width = 2.5, .dashed = true});
-  unit_line(fig, net.hidden, 1, -0.5, 1.5, "AND unit's line z_2 = 0",
+  unit_line(fig, net.hidden, 1, -0.5, 1.5, "AND unit's line z_{1,2} = 0",
             {.colour = 3, .width = 2.5, .dashed = true});
   fig.classes(xor_data.X, xor_data.y, {"XOR = 0", "XOR = 1"}, 2.4);
   const auto network_answer = [&](const arma::mat& P) { return forward(net, P).Y; };

@@ -3,12 +3,13 @@
 // What you learn: the blog post's five parts of training, written as five functions:
 //     1. initialise   random weights, zero biases
 //     2. forward      Z1 = W1 X + b1, A1 = g(Z1), Z2 = W2 A1 + b2, A2 = sigmoid(Z2)
-//     3. loss         binary cross-entropy between A2 and the targets Y
+//     3. loss         binary cross-entropy between the output Y = A2 and the targets T
 //     4. backward     every gradient, by the chain rule, from the output back to W1
 //     5. update       one step of gradient descent: W <- W - learning_rate * dW
 // A 2-H-1 network (tanh hidden units, a sigmoid output) repeats them and learns XOR, the
 // function chapter 02's single neuron could not. A finite-difference check confirms that
-// backward() computes the true gradient of loss().
+// backward() computes the true gradient of loss(), before any training trusts it, and one
+// sample is worked through the random start by hand, with its computation graph.
 //
 // Run:   ./tutorial 05        or   build/release/chapters/05_backpropagation [--help]
 //        [--epochs 2000] [--learning-rate 1] [--hidden 4] [--hidden-activation tanh]
@@ -18,6 +19,8 @@
 //   boundary.png         the network's output over the plane at four moments of training
 //   hidden_units.png     what each hidden neuron computes, with its line w.x + b = 0
 //   network.png          the trained network as a diagram, with its weights
+//   graph.png            one sample through the random start: the computation graph with
+//                        every forward value, local derivative and gradient
 //   seeds.png            loss curves from 50 random starts for 2, 3, 4 and 8 hidden units:
 //                        some starts get stuck (--survey-seeds N: another number of starts)
 //   stuck.png            the first start that got stuck, drawn like hidden_units.png
@@ -37,6 +40,7 @@
 #include "common/divergence.hpp"
 #include "common/format.hpp"
 #include "common/gradient_check.hpp"
+#include "common/graph_figure.hpp"
 #include "common/grid.hpp"
 #include "common/plot.hpp"
 #include "common/reproducible.hpp"
@@ -44,10 +48,11 @@
 
 namespace {
 
-// Shapes, for m samples and H hidden units (one sample per column):
-//   X  (2 x m)   inputs            Y  (1 x m)   targets, 0 or 1
+// Shapes, for m samples and H = n_1 hidden units (one sample per column; the letters of
+// chapter 01's notation table):
+//   X  (2 x m)   inputs            T  (1 x m)   targets, 0 or 1
 //   W1 (H x 2)   b1 (H)            Z1, A1 (H x m)   the hidden layer
-//   W2 (1 x H)   b2 (1)            Z2, A2 (1 x m)   the output layer
+//   W2 (1 x H)   b2 (1)            Z2, A2 (1 x m)   the output layer; A2 is the output Y
 
 // The chapter's flags (--seed and --out are every chapter's, in nn::CommandLine).
 struct Settings {
@@ -116,7 +121,7 @@ Cache forward(const TwoLayerNet& net, const arma::mat& X) {  // X is (2 x m)
   c.A1 = nn::activate(net.g, c.Z1);  // (H x m)
   c.Z2 = net.W2 * c.A1;              // (1 x H)(H x m) = (1 x m)
   c.Z2.each_col() += net.b2;
-  c.A2 = nn::sigmoid(c.Z2);  // (1 x m): the network's P(y = 1) for each sample
+  c.A2 = nn::sigmoid(c.Z2);  // (1 x m): Y, the network's P(t = 1) for each sample
   return c;
 }
 // [end forward]
@@ -126,13 +131,13 @@ Cache forward(const TwoLayerNet& net, const arma::mat& X) {  // X is (2 x m)
 // ---------------------------------------------------------------------------------------
 
 // [listing loss]
-// Binary cross-entropy, averaged over the m samples:
-//   L = -(1/m) sum_i [ y_i log a_i + (1 - y_i) log(1 - a_i) ]
-// With y_i either 0 or 1, one of the two terms is zero, and -log of the probability the
+// Binary cross-entropy of the outputs Y = A2, averaged over the m samples:
+//   L = -(1/m) sum_s [ t_s ln y_s + (1 - t_s) ln(1 - y_s) ]
+// With t_s either 0 or 1, one of the two terms is zero, and -ln of the probability the
 // network gives the right answer is what is left.
-double loss(const arma::mat& A2, const arma::mat& Y) {  // both (1 x m)
-  const arma::mat P = Y % A2 + (1 - Y) % (1 - A2);      // a_i if y_i = 1, else 1 - a_i
-  return -arma::accu(arma::log(P)) / static_cast<double>(Y.n_cols);
+double loss(const arma::mat& A2, const arma::mat& T) {  // both (1 x m)
+  const arma::mat R = T % A2 + (1 - T) % (1 - A2);      // y_s if t_s = 1, else 1 - y_s
+  return -arma::accu(arma::log(R)) / static_cast<double>(T.n_cols);
 }
 // [end loss]
 
@@ -142,24 +147,61 @@ double loss(const arma::mat& A2, const arma::mat& Y) {  // both (1 x m)
 
 // [listing backward]
 // The chain rule, from the loss back to the first layer (the text derives each line).
+// Every d is a gradient of the mean loss L; its 1/m enters once, in dZ2.
 Gradients backward(const TwoLayerNet& net, const Cache& c, const arma::mat& X,
-                   const arma::mat& Y) {
+                   const arma::mat& T) {
   const double m = static_cast<double>(X.n_cols);
   Gradients grads;
-  // The output layer: z2 = W2 a1 + b2, a2 = sigmoid(z2)
-  const arma::mat dZ2 = c.A2 - Y;     // (1 x m)  for sigmoid + cross-entropy
-  grads.dW2 = dZ2 * c.A1.t() / m;     // (1 x m)(m x H) = (1 x H)
-  grads.db2 = arma::sum(dZ2, 1) / m;  // (1)      the row sums of dZ2
+  // The output layer: z2 = W2 a1 + b2, y = a2 = sigmoid(z2)
+  const arma::mat dZ2 = (c.A2 - T) / m;  // (1 x m)  for sigmoid + mean cross-entropy
+  grads.dW2 = dZ2 * c.A1.t();            // (1 x m)(m x H) = (1 x H)
+  grads.db2 = arma::sum(dZ2, 1);         // (1)      the row sums of dZ2
   // Back into the hidden layer: z1 = W1 x + b1, a1 = g(z1)
   const arma::mat dA1 = net.W2.t() * dZ2;  // (H x 1)(1 x m) = (H x m)
   // g'(Z1), the activation's derivative at every hidden unit and sample (H x m)
   const arma::mat g_prime = nn::activation_derivative(net.g, c.Z1);
   const arma::mat dZ1 = dA1 % g_prime;  // (H x m)  % multiplies element by element
-  grads.dW1 = dZ1 * X.t() / m;          // (H x m)(m x 2) = (H x 2)
-  grads.db1 = arma::sum(dZ1, 1) / m;    // (H)
+  grads.dW1 = dZ1 * X.t();              // (H x m)(m x 2) = (H x 2)
+  grads.db1 = arma::sum(dZ1, 1);        // (H)
   return grads;
 }
 // [end backward]
+
+// One sample through the network, by hand: every number of the forward and the backward
+// pass, for the figure graph.png and the printout. m = 1, so dz2 = y - t.
+struct OneSample {
+  arma::vec x;
+  double t = 0;
+  arma::vec z1, a1;  // (H)
+  double z2 = 0, y = 0, L = 0;
+  double dL_dy = 0, dy_dz2 = 0, dz2 = 0;  // the output's two links and their product
+  arma::vec da1, g_prime, dz1;            // (H)
+  Gradients grads;                        // by hand, from the lines above
+};
+
+// [listing by_hand]
+OneSample backward_by_hand(const TwoLayerNet& net, const arma::vec& x, double t) {
+  OneSample o;
+  o.x = x;
+  o.t = t;
+  o.z1 = net.W1 * x + net.b1;                                // forward   (H)
+  o.a1 = nn::activate(net.g, arma::mat(o.z1)).col(0);        //           (H)
+  o.z2 = arma::dot(net.W2.row(0), o.a1) + net.b2(0);         //           (1)
+  o.y = nn::sigmoid(o.z2);                                   //           y = a2
+  o.L = -(t * std::log(o.y) + (1 - t) * std::log(1 - o.y));  //           the loss
+  o.dL_dy = -t / o.y + (1 - t) / (1 - o.y);                  // backward
+  o.dy_dz2 = o.y * (1 - o.y);
+  o.dz2 = o.dL_dy * o.dy_dz2;                                            // = y - t
+  o.grads.dW2 = o.dz2 * o.a1.t();                                        // (1 x H)
+  o.grads.db2 = arma::vec{o.dz2};                                        // (1)
+  o.da1 = net.W2.row(0).t() * o.dz2;                                     // (H)
+  o.g_prime = nn::activation_derivative(net.g, arma::mat(o.z1)).col(0);  // (H)
+  o.dz1 = o.da1 % o.g_prime;                                             // (H)
+  o.grads.dW1 = o.dz1 * x.t();                                           // (H x 2)
+  o.grads.db1 = o.dz1;                                                   // (H)
+  return o;
+}
+// [end by_hand]
 
 // ---------------------------------------------------------------------------------------
 // 5. Update the parameters
@@ -191,19 +233,19 @@ struct Training {
 };
 
 // [listing train]
-Training train(const arma::mat& X, const arma::mat& Y, arma::uword n_hidden, nn::Activation g,
+Training train(const arma::mat& X, const arma::mat& T, arma::uword n_hidden, nn::Activation g,
                long epochs, double learning_rate, const std::vector<long>& snapshot_at = {}) {
   Training t{initialise(X.n_rows, n_hidden, g), {}, {}};  // 1. initialise
   for (long epoch = 0; epoch <= epochs; ++epoch) {
     const Cache cache = forward(t.net, X);  // 2. forward
-    const double L = loss(cache.A2, Y);     // 3. loss
+    const double L = loss(cache.A2, T);     // 3. loss
     t.losses.push_back(L);
     nn::stop_if_diverged(L, epoch, learning_rate, t.losses.front());  // NaN, inf, 10 x start
     if (std::ranges::find(snapshot_at, epoch) != snapshot_at.end())
       t.snapshots.push_back({epoch, t.net});  // kept for boundary.png
     // The last pass only measures the trained network; every other one also learns.
     if (epoch < epochs) {
-      const Gradients grads = backward(t.net, cache, X, Y);  // 4. backward
+      const Gradients grads = backward(t.net, cache, X, T);  // 4. backward
       update(t.net, grads, learning_rate);                   // 5. update
     }
   }
@@ -212,16 +254,16 @@ Training train(const arma::mat& X, const arma::mat& Y, arma::uword n_hidden, nn:
 // [end train]
 
 // Every output on the right side of 0.5: the network computes XOR.
-bool solves(const TwoLayerNet& net, const arma::mat& X, const arma::mat& Y) {
+bool solves(const TwoLayerNet& net, const arma::mat& X, const arma::mat& T) {
   const arma::mat A2 = forward(net, X).A2;
-  for (arma::uword i = 0; i < Y.n_cols; ++i)
-    if ((A2(0, i) > 0.5) != (Y(0, i) > 0.5)) return false;
+  for (arma::uword i = 0; i < T.n_cols; ++i)
+    if ((A2(0, i) > 0.5) != (T(0, i) > 0.5)) return false;
   return true;
 }
 
 // The run the text follows. Prints the loss at epochs 0, 1, 2, 5, 10, 20, 50, ... and at the
 // end; returns every epoch's loss and the network at the moments boundary.png shows.
-Training section6_learn_xor(const arma::mat& X, const arma::mat& Y, const Settings& s,
+Training section6_learn_xor(const arma::mat& X, const arma::mat& T, const Settings& s,
                             unsigned seed) {
   std::cout << "Learning XOR with a 2-" << s.hidden << "-1 network (" << s.hidden_activation
             << " hidden units, a sigmoid output, binary cross-entropy),\n"
@@ -232,7 +274,7 @@ Training section6_learn_xor(const arma::mat& X, const arma::mat& Y, const Settin
   for (long e : {10L, 50L, s.epochs})
     if (e <= s.epochs && e > snapshot_at.back()) snapshot_at.push_back(e);
   const nn::Activation g = nn::activation_from_string(s.hidden_activation);
-  Training t = train(X, Y, s.hidden, g, s.epochs, s.learning_rate, snapshot_at);
+  Training t = train(X, T, s.hidden, g, s.epochs, s.learning_rate, snapshot_at);
 
   std::vector<long> shown = {0};
   for (long decade = 1; decade < s.epochs; decade *= 10)
@@ -255,25 +297,25 @@ struct GradientCheck {
 
 // [listing gradient_check]
 // Random weights, random inputs and random targets: nothing the check could get lucky on.
-// For each parameter P, f(P) is the loss with that parameter replaced (the others fixed);
-// its central differences must agree with backward()'s dP.
+// For each parameter theta, f(theta) is the loss with that parameter replaced (the others
+// fixed); its central differences must agree with backward()'s dtheta.
 std::vector<GradientCheck> check_gradients(arma::uword n_hidden, nn::Activation g) {
   const arma::uword m = 5;
   const arma::mat X = arma::randn(2, m);                                        // (2 x m)
-  const arma::mat Y = arma::conv_to<arma::mat>::from(arma::randu(1, m) > 0.5);  // (1 x m)
+  const arma::mat T = arma::conv_to<arma::mat>::from(arma::randu(1, m) > 0.5);  // (1 x m)
   TwoLayerNet net = initialise(2, n_hidden, g);
   net.b1 = arma::randn(n_hidden);  // non-zero biases too, so db1 is tested in general
   net.b2 = arma::randn(1);
-  const Gradients grads = backward(net, forward(net, X), X, Y);
+  const Gradients grads = backward(net, forward(net, X), X, T);
 
   // error(&TwoLayerNet::W1, grads.dW1) compares dW1 with the central differences of the
   // loss as a function of W1 alone, the other parameters fixed (&TwoLayerNet::W1 names the
   // member W1 of any TwoLayerNet).
   const auto error = [&](auto TwoLayerNet::*parameter, const arma::mat& analytic) {
-    const auto loss_with = [&](const arma::mat& P) {
+    const auto loss_with = [&](const arma::mat& theta) {
       TwoLayerNet changed = net;
-      changed.*parameter = P;
-      return loss(forward(changed, X).A2, Y);
+      changed.*parameter = theta;
+      return loss(forward(changed, X).A2, T);
     };
     return nn::relative_error(analytic, nn::numerical_gradient(loss_with, net.*parameter));
   };
@@ -295,7 +337,48 @@ void section7_check_gradients(const Settings& s) {
     all_good = all_good && c.relative_error < nn::kGradientCheckTolerance;
   }
   std::cout << (all_good ? "  all below 1e-7: the backward pass is the gradient of the loss\n"
-                         : "  ABOVE 1e-7: the backward pass does not match the loss\n");
+                         : "  ABOVE 1e-7: the backward pass does not match the loss\n")
+            << "\n";
+}
+
+// A vector as "(a, b, c)", 4 significant digits.
+std::string vector_text(const arma::vec& v) {
+  std::string text = "(";
+  for (arma::uword i = 0; i < v.n_elem; ++i) text += (i ? ", " : "") + nn::num(v(i));
+  return text + ")";
+}
+
+// Section 4 with numbers: XOR's sample x = (1, 0), t = 1, through the random start that
+// training begins from, by hand; and backward() on the same sample, which must agree.
+OneSample section4_one_sample(const TwoLayerNet& start) {
+  const arma::vec x = {1.0, 0.0};
+  const OneSample o = backward_by_hand(start, x, 1.0);
+  const arma::mat X = x;  // one sample, (2 x 1)
+  const arma::mat T = {o.t};
+  const Gradients g = backward(start, forward(start, X), X, T);
+  const double difference =
+      std::max({arma::abs(g.dW1 - o.grads.dW1).max(), arma::abs(g.db1 - o.grads.db1).max(),
+                arma::abs(g.dW2 - o.grads.dW2).max(), arma::abs(g.db2 - o.grads.db2).max()});
+  const std::string g_name = nn::to_string(start.g);
+  std::cout
+      << "One sample through the random start, before training: x = (1, 0), t = 1 (m = 1)\n"
+      << "  forward   z1 = W1 x + b1 = " << vector_text(o.z1) << "\n"
+      << "            a1 = " << g_name << "(z1) = " << vector_text(o.a1) << "\n"
+      << "            z2 = W2 a1 + b2 = " << nn::num(o.z2)
+      << ",  y = a2 = sigmoid(z2) = " << nn::num(o.y) << ",  L = -ln y = " << nn::num(o.L)
+      << "\n"
+      << "  backward  dz2 = dL/dy * dy/dz2 = " << nn::num(o.dL_dy) << " * " << nn::num(o.dy_dz2)
+      << " = " << nn::num(o.dz2) << " = y - t\n"
+      << "            dW2 = dz2 a1^T = " << vector_text(o.grads.dW2.t())
+      << ",  db2 = dz2 = " << nn::num(o.dz2) << "\n"
+      << "            da1 = W2^T dz2 = " << vector_text(o.da1) << "\n"
+      << "            g'(z1) = " << vector_text(o.g_prime) << "\n"
+      << "            dz1 = da1 * g'(z1) = " << vector_text(o.dz1) << " = db1\n"
+      << "            dW1 = dz1 x^T: its first column is dz1 (x1 = 1), its second 0"
+      << " (x2 = 0)\n"
+      << "  backward() on the same sample: largest difference from these "
+      << nn::num(difference) << "\n";
+  return o;
 }
 
 // ---------------------------------------------------------------------------------------
@@ -317,14 +400,14 @@ struct Survey {
 
 // Train from seeds 1..n_seeds. A run that diverges is counted, not kept: it has no loss
 // curve to the end.
-Survey seed_survey(const arma::mat& X, const arma::mat& Y, arma::uword n_hidden,
+Survey seed_survey(const arma::mat& X, const arma::mat& T, arma::uword n_hidden,
                    nn::Activation g, long epochs, double learning_rate, unsigned n_seeds) {
   Survey survey{n_hidden, {}};
   for (unsigned seed = 1; seed <= n_seeds; ++seed) {
     arma::arma_rng::set_seed(seed);
     try {
-      Training t = train(X, Y, n_hidden, g, epochs, learning_rate);
-      const bool learned = solves(t.net, X, Y);
+      Training t = train(X, T, n_hidden, g, epochs, learning_rate);
+      const bool learned = solves(t.net, X, T);
       survey.n_learned += learned;
       survey.runs.push_back({seed, learned, std::move(t.losses), std::move(t.net)});
     } catch (const nn::Diverged&) {
@@ -347,13 +430,13 @@ struct EveryStart {
 
 // How many random starts learn XOR, for a few network sizes. Prints one line per size and
 // what the first run that did not learn answers.
-EveryStart section8_every_start(const arma::mat& X, const arma::mat& Y, const Settings& s) {
+EveryStart section8_every_start(const arma::mat& X, const arma::mat& T, const Settings& s) {
   EveryStart result;
   if (s.n_seeds == 0) return result;
   const nn::Activation g = nn::activation_from_string(s.hidden_activation);
   std::cout << "\nThe same training from seeds 1.." << s.n_seeds << ":\n";
   for (arma::uword H : {2, 3, 4, 8}) {
-    result.surveys.push_back(seed_survey(X, Y, H, g, s.epochs, s.learning_rate, s.n_seeds));
+    result.surveys.push_back(seed_survey(X, T, H, g, s.epochs, s.learning_rate, s.n_seeds));
     std::cout << "  " << summary(result.surveys.back(), s.n_seeds) << "\n";
   }
   for (const Survey& survey : result.surveys)
@@ -408,19 +491,22 @@ void draw_loss(const Training& t, double learning_rate, const std::string& out) 
 
 void draw_boundaries(const Training& t, const nn::Dataset& data, const std::string& out) {
   const nn::Grid grid(kLo, kHi, kLo, kHi, kGridPoints);
-  const arma::mat P = grid.points();                   // (2 x 51*51)
+  const arma::mat X = grid.points();                   // (2 x 51*51): one point per column
   const int n = static_cast<int>(t.snapshots.size());  // 4, unless --epochs is under 50
   const int rows = n == 4 ? 2 : 1, cols = n == 4 ? 2 : n;
   nn::Figure fig("boundary", 550 * cols, 500 * rows + 40);
-  fig.layout(rows, cols, "The network's output a_2 over the plane, during training");
+  fig.layout(rows, cols, "The network's output y = a_2 over the plane, during training");
   for (std::size_t k = 0; k < t.snapshots.size(); ++k) {
-    const arma::rowvec A2 = forward(t.snapshots[k].net, P).A2;
+    const arma::rowvec A2 = forward(t.snapshots[k].net, X).A2;
     const arma::mat V = grid.reshape(A2);
     nn::Plot& p = fig.panel(k);
     square_panel(p, "epoch " + std::to_string(t.snapshots[k].epoch) + ", loss " +
                         nn::num(t.losses[t.snapshots[k].epoch], "%.3f"));
     p.cblabel("a_2").cbrange(0, 1).key("below");
     p.heatmap("a2", grid.xs, grid.ys, V, true, 0, 1);
+    // Light tints instead of full colours, so that the samples' markers stand out.
+    p.command("set palette defined (0 '" + nn::tint(0) + "', 1 '#FFFFFF', 2 '" + nn::tint(1) +
+              "')");
     p.contour("a_2 = 0.5", grid.xs, grid.ys, V, {0.5}, {.colour = 7, .width = 2.5});
     p.classes(data.X, data.y, kClassNames, 2.0);
   }
@@ -453,8 +539,8 @@ void line_across_plane(double w1, double w2, double b, arma::vec& lx, arma::vec&
 void draw_hidden_units(const TwoLayerNet& net, const nn::Dataset& data, const std::string& name,
                        const std::string& what, const std::string& out) {
   const nn::Grid grid(kLo, kHi, kLo, kHi, kGridPoints);
-  const arma::mat P = grid.points();
-  const Cache c = forward(net, P);  // A1 is (H x 51*51), A2 is (1 x 51*51)
+  const arma::mat X = grid.points();  // (2 x 51*51): one point per column
+  const Cache c = forward(net, X);    // A1 is (H x 51*51), A2 is (1 x 51*51)
   const int H = static_cast<int>(net.W1.n_rows);
   const int panels = H + 1;  // one per hidden unit, then the output
   const int cols = panels <= 3 ? panels : panels == 4 ? 2 : panels <= 6 ? 3 : 4;
@@ -475,6 +561,8 @@ void draw_hidden_units(const TwoLayerNet& net, const nn::Dataset& data, const st
     if (net.g == nn::Activation::sigmoid) p.cbrange(0, 1);
     // Green to purple, not the classes' blue and orange: a hidden unit is not a class.
     p.heatmap("unit " + std::to_string(j + 1), grid.xs, grid.ys, grid.reshape(a), true, 2, 3);
+    p.command("set palette defined (0 '" + nn::tint(2) + "', 1 '#FFFFFF', 2 '" + nn::tint(3) +
+              "')");  // light, so that the samples' markers stand out
     arma::vec lx, ly;
     line_across_plane(w1, w2, b, lx, ly);
     p.line("w·x + b = 0", lx, ly, {.colour = 7, .width = 2.5});
@@ -486,6 +574,8 @@ void draw_hidden_units(const TwoLayerNet& net, const nn::Dataset& data, const st
   p.cblabel("a_2").cbrange(0, 1).key("below");
   p.command("set style textbox opaque noborder");
   p.heatmap("a2", grid.xs, grid.ys, grid.reshape(arma::rowvec(c.A2)), true, 0, 1);
+  p.command("set palette defined (0 '" + nn::tint(0) + "', 1 '#FFFFFF', 2 '" + nn::tint(1) +
+            "')");
   for (int j = 0; j < H; ++j) {
     const double w1 = net.W1(j, 0), w2 = net.W1(j, 1), b = net.b1(j);
     arma::vec lx, ly;
@@ -504,11 +594,68 @@ void draw_hidden_units(const TwoLayerNet& net, const nn::Dataset& data, const st
 
 // The trained network as a diagram: its actual weights on the edges.
 void draw_network_diagram(const TwoLayerNet& net, const std::string& out) {
-  nn::Figure fig("network", 900, 560);
+  // Wide: the edges x1 -> h3 and x2 -> h2 cross half-way, and their weights are written
+  // near there; the extra width keeps the two numbers apart.
+  nn::Figure fig("network", 1300, 600);
   fig.title("The trained 2-" + std::to_string(net.W1.n_rows) +
             "-1 network: edge width |w|, orange w > 0, blue w < 0");
+  nn::DiagramOptions options;
+  options.aspect = 1300.0 / 600.0;
   nn::draw_network(fig, {2, net.W1.n_rows, 1}, {net.W1, net.W2}, {net.b1, net.b2},
-                   {nn::to_string(net.g), "sigmoid"});
+                   {nn::to_string(net.g), "sigmoid"}, options);
+  fig.save(out);
+}
+
+// Section 4's sample as a computation graph: the inputs, each hidden unit's z and a, the
+// output's z and y, the loss; on each edge its local derivative (a weight, g'(z),
+// sigmoid'(z2) or dL/dy).
+void draw_graph(const TwoLayerNet& net, const OneSample& o, const std::string& out) {
+  const arma::uword H = net.W1.n_rows;
+  // 2.6 units between hidden units, for up to 8 of them; more share the same height.
+  const double height = 2.6 * static_cast<double>(std::clamp<arma::uword>(H, 2, 8) - 1);
+  const double mid = height / 2 + 0.9;  // the row of x's centre, z2, y and L
+  const double gap = H > 1 ? height / static_cast<double>(H - 1) : 0.0;
+  std::vector<nn::GraphNode> nodes;
+  std::vector<nn::GraphEdge> edges;
+  const int kInput = 0, kComputed = 2, kLoss = 7;  // disc colours
+  nodes.push_back(
+      {"x1", "x_1", 0.0, mid + 1.3, o.x(0), arma::dot(net.W1.col(0), o.dz1), kInput, true});
+  nodes.push_back(
+      {"x2", "x_2", 0.0, mid - 1.3, o.x(1), arma::dot(net.W1.col(1), o.dz1), kInput, true});
+  for (arma::uword j = 0; j < H; ++j) {  // z_{1,j} is node 2 + 2j, a_{1,j} node 3 + 2j
+    const std::string k = std::to_string(j + 1);
+    const double row = H > 1 ? mid + height / 2 - gap * static_cast<double>(j) : mid;
+    nodes.push_back({"z1" + k, "z_{1," + k + "}", 5.0, row, o.z1(j), o.dz1(j), kComputed});
+    nodes.push_back({"a1" + k, "a_{1," + k + "}", 8.6, row, o.a1(j), o.da1(j), kComputed});
+  }
+  const std::size_t z2 = nodes.size(), y = z2 + 1, L = z2 + 2;
+  nodes.push_back({"z2", "z_2", 12.4, mid, o.z2, o.dz2, kComputed});
+  nodes.push_back({"y", "y", 15.0, mid, o.y, o.dL_dy, kComputed});
+  nodes.push_back({"L", "L", 17.6, mid, o.L, 1.0, kLoss});
+  for (arma::uword j = 0; j < H; ++j) {
+    const std::string k = std::to_string(j + 1);
+    const std::size_t zj = 2 + 2 * j, aj = zj + 1;
+    for (std::size_t i = 0; i < 2; ++i)
+      edges.push_back(
+          {i, zj, net.W1(j, i), "W_{1," + k + std::to_string(i + 1) + "}", -0.1, 0.62});
+    edges.push_back({zj, aj, o.g_prime(j), "g'(z_{1," + k + "})"});
+    edges.push_back({aj, z2, net.W2(0, j), "W_{2,1" + k + "}", 0.0, 0.55});
+  }
+  edges.push_back({z2, y, o.dy_dz2, "y(1 - y)"});
+  edges.push_back({y, L, o.dL_dy, "-1/y"});
+  nn::Figure fig("graph", 1500, 380 + static_cast<int>(110 * height));
+  fig.title(
+      "One sample, x = (1, 0) with target t = 1, through the random start: values "
+      "(black), local derivatives on the edges, gradients ∂L/∂· (red)");
+  fig.xrange(-2.6, 19.0).yrange(-0.2, height + 2.6);
+  nn::draw_graph(fig, nodes, edges);
+  fig.label(17.6, mid - 1.35, "L = -ln y, as t = 1", "center", 12, "#555555");
+  fig.label(6.8, height + 2.3,
+            "hidden layer: z_1 = W_1 x + b_1 (b_1 = 0 at the start), a_1 = " +
+                nn::to_string(net.g) + "(z_1)",
+            "center", 12, "#555555");
+  fig.label(15.0, height + 2.3, "output: z_2 = W_2 a_1 + b_2, y = sigmoid(z_2)", "center", 12,
+            "#555555");
   fig.save(out);
 }
 
@@ -587,17 +734,17 @@ void add_flags(CLI::App& app, Settings& s) {
 }
 
 // The short results block: what the network of section 6 answers for each sample.
-void print_results(const Training& t, const arma::mat& X, const arma::mat& Y, const Settings& s,
+void print_results(const Training& t, const arma::mat& X, const arma::mat& T, const Settings& s,
                    unsigned seed) {
   const Cache final_pass = forward(t.net, X);
   std::cout << "\nResults (seed " << seed << ", H = " << s.hidden << ")\n"
-            << "  x1 x2  XOR   network output a2\n";
+            << "  x1 x2  XOR   network output y = a2\n";
   for (arma::uword i = 0; i < X.n_cols; ++i)
-    std::cout << "   " << X(0, i) << "  " << X(1, i) << "    " << Y(0, i) << "   "
+    std::cout << "   " << X(0, i) << "  " << X(1, i) << "    " << T(0, i) << "   "
               << nn::num(final_pass.A2(0, i), "%.4f") << "\n";
   std::cout << "  final loss " << nn::num(t.losses.back(), "%.6f") << " after " << s.epochs
             << (s.epochs == 1 ? " epoch; " : " epochs; ")
-            << (solves(t.net, X, Y) ? "XOR learned (every output on the right side of 0.5)"
+            << (solves(t.net, X, T) ? "XOR learned (every output on the right side of 0.5)"
                                     : "XOR NOT learned (an output on the wrong side of 0.5)")
             << "\n\n";
 }
@@ -618,24 +765,33 @@ int main(int argc, char** argv) {
               << "===========================\n\n";
     const nn::Dataset data = nn::logic_gate(nn::Gate::XOR);
     const arma::mat& X = data.X;                                    // (2 x 4)
-    const arma::mat Y = arma::conv_to<arma::rowvec>::from(data.y);  // (1 x 4)
+    const arma::mat T = arma::conv_to<arma::rowvec>::from(data.y);  // (1 x 4): the targets
 
-    // Sections 1 to 5 are the functions train() calls; 6 to 8 are what the program prints.
-    const Training t = section6_learn_xor(X, Y, s, cli.seed());
+    // Sections 1 to 5 are the functions train() calls. Before training: one sample worked
+    // through the random start by hand (section 4 with numbers), then the gradient check
+    // (section 7), so that no training trusts an unchecked gradient. The start is drawn
+    // here as train() draws it, from the seed; the seed is set again before training, so
+    // that train() begins from this same start.
+    const nn::Activation g = nn::activation_from_string(s.hidden_activation);
+    const TwoLayerNet start = initialise(X.n_rows, s.hidden, g);  // 1. initialise
+    const OneSample by_hand = section4_one_sample(start);
     section7_check_gradients(s);
-    const EveryStart starts = section8_every_start(X, Y, s);
-    print_results(t, X, Y, s, cli.seed());
+    arma::arma_rng::set_seed(cli.seed());
+    const Training t = section6_learn_xor(X, T, s, cli.seed());
+    const EveryStart starts = section8_every_start(X, T, s);
+    print_results(t, X, T, s, cli.seed());
 
     const std::string& out = cli.out_dir();
     draw_loss(t, s.learning_rate, out);
     draw_boundaries(t, data, out);
     draw_hidden_units(t.net, data, "hidden_units", "Trained", out);
     draw_network_diagram(t.net, out);
+    draw_graph(start, by_hand, out);
     if (!starts.surveys.empty()) draw_seeds(starts.surveys, s.n_seeds, s.epochs, out);
     if (starts.first_stuck)
       draw_hidden_units(starts.first_stuck->net, data, "stuck",
                         "Stuck (seed " + std::to_string(starts.first_stuck->seed) + ")", out);
-    std::cout << "Figures: loss, boundary, hidden_units, network"
+    std::cout << "Figures: loss, boundary, hidden_units, network, graph"
               << (starts.surveys.empty() ? "" : ", seeds")
               << (starts.first_stuck ? ", stuck" : "") << " (.png, .csv) in " << out << "\n";
   } catch (const std::exception& e) {
