@@ -54,11 +54,11 @@ else fail "./tutorial 09 exits $?"; tail -n 30 "$WORK/run09.log" >&2; fi
 clean_tree "after ./tutorial 09"
 
 status=0
-./tutorial 01 --seed abc >"$WORK/bad.out" 2>"$WORK/bad.err" || status=$?
+./tutorial 01 --bias abc >"$WORK/bad.out" 2>"$WORK/bad.err" || status=$?
 if [ $status -eq 2 ] && [ "$(wc -l <"$WORK/bad.err")" -eq 1 ] &&
   ! grep -q "^tutorial: error" "$WORK/bad.err"; then
-  pass "./tutorial 01 --seed abc: the chapter's one line, exit 2"
-else fail "./tutorial 01 --seed abc: exit $status, stderr:"; cat "$WORK/bad.err" >&2; fi
+  pass "./tutorial 01 --bias abc: the chapter's one line, exit 2"
+else fail "./tutorial 01 --bias abc: exit $status, stderr:"; cat "$WORK/bad.err" >&2; fi
 
 status=0
 ./tutorial 99 >/dev/null 2>"$WORK/99.err" || status=$?
