@@ -11,13 +11,13 @@
 //   add_bias_and_relu             Z.each_col() += b;  A = activate(relu, Z)    (Dense)
 //   relu_backward                 dZ = dA % derivative_from_output(relu, A)    (Dense)
 //   accumulate_gradients          dW += dZ X^T;  db += sum(dZ, 1)
-//   Network::forward / backward   nn::Network<T>::forward / backward (relu + identity)
-//   Network::momentum_step        nn::Momentum<T>::step (no weight decay)
+//   Network::forward / backward   nn::Network<Real>::forward / backward (relu + identity)
+//   Network::momentum_step        nn::Momentum<Real>::step (no weight decay)
 //   gather_batch                  nn::gather_batch (idx.hpp)
 //   on_huge_pages                 a copy of the images
 //
-// Shapes as in common/dense.hpp: X (n_in x batch), W (n_out x n_in), b (n_out),
-// Z, A, dZ (n_out x batch).
+// Shapes as in common/dense.hpp: X (n_in x m), W (n_out x n_in), b (n_out),
+// Z, A, dZ (n_out x m).
 #pragma once
 
 #include <armadillo>
@@ -47,17 +47,17 @@ namespace nn::fast {
 // Equals Dense's `Z.each_col() += b; A = activate(Activation::relu, Z);` bit for bit: the
 // same float additions, and max(z, 0) chosen the same way. One pass over Z instead of two,
 // and no new matrix for A (A is resized only when its shape changes).
-template <typename T>
-void add_bias_and_relu(arma::Mat<T>& Z, const arma::Col<T>& b, arma::Mat<T>& A) {
+template <typename Real>
+void add_bias_and_relu(arma::Mat<Real>& Z, const arma::Col<Real>& b, arma::Mat<Real>& A) {
   if (A.n_rows != Z.n_rows || A.n_cols != Z.n_cols) A.set_size(Z.n_rows, Z.n_cols);
-  const T* bias = b.memptr();
+  const Real* bias = b.memptr();
   for (arma::uword j = 0; j < Z.n_cols; ++j) {
-    T* z = Z.colptr(j);
-    T* a = A.colptr(j);
+    Real* z = Z.colptr(j);
+    Real* a = A.colptr(j);
     for (arma::uword i = 0; i < Z.n_rows; ++i) {
-      const T zi = z[i] + bias[i];
+      const Real zi = z[i] + bias[i];
       z[i] = zi;
-      a[i] = zi > T(0) ? zi : T(0);
+      a[i] = zi > Real(0) ? zi : Real(0);
     }
   }
 }
@@ -68,15 +68,15 @@ void add_bias_and_relu(arma::Mat<T>& Z, const arma::Col<T>& b, arma::Mat<T>& A) 
 // a choice with dA read unconditionally, the loop compiles to vector compares and masks;
 // as a product GCC emitted a branch per element that the processor mispredicts about half
 // the time (whether a unit is active is close to a coin flip): 45 ms an epoch.
-template <typename T>
-void relu_backward(const arma::Mat<T>& dA, const arma::Mat<T>& A, arma::Mat<T>& dZ) {
+template <typename Real>
+void relu_backward(const arma::Mat<Real>& dA, const arma::Mat<Real>& A, arma::Mat<Real>& dZ) {
   if (dZ.n_rows != A.n_rows || dZ.n_cols != A.n_cols) dZ.set_size(A.n_rows, A.n_cols);
-  const T* da = dA.memptr();
-  const T* a = A.memptr();
-  T* dz = dZ.memptr();
+  const Real* da = dA.memptr();
+  const Real* a = A.memptr();
+  Real* dz = dZ.memptr();
   for (arma::uword k = 0; k < dZ.n_elem; ++k) {
-    const T d = da[k];
-    dz[k] = a[k] > T(0) ? d : T(0);
+    const Real d = da[k];
+    dz[k] = a[k] > Real(0) ? d : Real(0);
   }
 }
 
@@ -86,15 +86,15 @@ void relu_backward(const arma::Mat<T>& dA, const arma::Mat<T>& A, arma::Mat<T>& 
 // column by column, in the order arma::sum adds them. Whether BLAS rounds A B + C as
 // fl(fl(A B) + C) depends on its kernel, so tests/fast_path.cpp allows
 // kAccumulateTolerance (it measured 0 with five of OpenBLAS's kernels).
-template <typename T>
-void accumulate_gradients(const arma::Mat<T>& dZ, const arma::Mat<T>& X, arma::Mat<T>& dW,
-                          arma::Col<T>& db) {
+template <typename Real>
+void accumulate_gradients(const arma::Mat<Real>& dZ, const arma::Mat<Real>& X,
+                          arma::Mat<Real>& dW, arma::Col<Real>& db) {
   dW += dZ * X.t();  // one gemm with beta = 1
   if (dZ.n_cols == 0) return;
-  arma::Col<T> sums(dZ.colptr(0), dZ.n_rows);  // arma::sum(dZ, 1), column by column
+  arma::Col<Real> sums(dZ.colptr(0), dZ.n_rows);  // arma::sum(dZ, 1), column by column
   for (arma::uword j = 1; j < dZ.n_cols; ++j) {
-    const T* dz = dZ.colptr(j);
-    T* s = sums.memptr();
+    const Real* dz = dZ.colptr(j);
+    Real* s = sums.memptr();
     for (arma::uword i = 0; i < dZ.n_rows; ++i) s[i] += dz[i];
   }
   db += sums;
@@ -104,29 +104,29 @@ void accumulate_gradients(const arma::Mat<T>& dZ, const arma::Mat<T>& X, arma::M
 // A network that keeps momentum's velocity in its gradient buffers
 // ---------------------------------------------------------------------------------------
 
-// Trains exactly as nn::Network<T> + nn::Momentum<T>(lr, mu) do (no weight decay), for
+// Trains exactly as nn::Network<Real> + nn::Momentum<Real>(lr, mu) do (no weight decay), for
 // networks whose hidden layers are ReLU and whose output layer is identity (logits). The
 // difference is where momentum's velocity lives. nn::Momentum keeps v beside the gradient:
-// per step it reads g, v and theta and writes v and theta. Here the gradient buffer holds
-// mu v, backward adds this batch's g onto it (accumulate_gradients), which makes it
-// v = mu v + g, and momentum_step does theta -= lr v and leaves mu v behind: the buffer and
-// theta read and written, one tensor fewer per step, and for the first layer two 800 KB
-// buffers instead of three competing for the cache. Same additions in the same order
-// (fl(mu v) + g, then theta - lr v), so the same bits where BLAS rounds A B + C as
-// fl(fl(A B) + C), except that a sum mu v + g below 1.2e-38 is flushed to 0 by
+// per step it reads dtheta, v and theta and writes v and theta. Here the gradient buffer
+// holds mu v, backward adds this batch's dtheta onto it (accumulate_gradients), which makes
+// it v = mu v + dtheta, and momentum_step does theta -= lr v and leaves mu v behind: the
+// buffer and theta read and written, one tensor fewer per step, and for the first layer two
+// 800 KB buffers instead of three competing for the cache. Same additions in the same order
+// (fl(mu v) + dtheta, then theta - lr v), so the same bits where BLAS rounds A B + C as
+// fl(fl(A B) + C), except that a sum mu v + dtheta below 1.2e-38 is flushed to 0 by
 // nn::Momentum's step and kept by this backward; tests/fast_path.cpp compares.
-template <typename T>
+template <typename Real>
 class Network {
  public:
-  using Matrix = arma::Mat<T>;
-  using Vector = arma::Col<T>;
+  using Matrix = arma::Mat<Real>;
+  using Vector = arma::Col<Real>;
 
   // Copies the layers' W and b from a teaching network (so both can start from the same
   // weights). Throws std::invalid_argument unless the hidden layers are relu and the last
   // is identity.
-  explicit Network(const nn::Network<T>& net) {
+  explicit Network(const nn::Network<Real>& net) {
     for (std::size_t l = 0; l < net.n_layers(); ++l) {
-      const nn::Dense<T>& d = net.layer(l);
+      const nn::Dense<Real>& d = net.layer(l);
       const bool last = l + 1 == net.n_layers();
       const Activation want = last ? Activation::identity : Activation::relu;
       if (d.activation() != want)
@@ -143,7 +143,7 @@ class Network {
     if (layers_.empty()) throw std::invalid_argument("fast::Network: no layers");
   }
 
-  // Equals nn::Network<T>::forward. X (n_in x batch) must stay alive until backward.
+  // Equals nn::Network<Real>::forward. X (n_in x m) must stay alive until backward.
   const Matrix& forward(const Matrix& X) {
     const Matrix* in = &X;
     for (Layer& layer : layers_) {
@@ -160,8 +160,8 @@ class Network {
     return *in;
   }
 
-  // Equals nn::Network<T>::backward(dOut), except that each layer's gradient is added onto
-  // its buffer (which holds mu v): afterwards the buffers hold v = mu v + g.
+  // Equals nn::Network<Real>::backward(dOut), except that each layer's gradient is added onto
+  // its buffer (which holds mu v): afterwards the buffers hold v = mu v + dtheta.
   void backward(const Matrix& dOut) {
     const Matrix* dA = &dOut;
     for (std::size_t l = layers_.size(); l-- > 0;) {
@@ -180,12 +180,12 @@ class Network {
   }
 
   // With v = the buffer: theta <- theta - lr v, then buffer <- mu v, for every W and b.
-  // Equals nn::Momentum<T>(lr, mu).step on the teaching network's parameters (see above).
+  // Equals nn::Momentum<Real>(lr, mu).step on the teaching network's parameters (see above).
   // Flushes subnormals to zero as nn::Optimizer::step does (common/subnormals.hpp); here the
   // decaying buffers also pass through the BLAS product, and without the flush an epoch
   // took 0.94-0.99 s instead of ~0.56 s (bench/README.md). The flush covers only the step:
   // the products of the next backward read the flushed values.
-  void momentum_step(T lr, T mu) {
+  void momentum_step(Real lr, Real mu) {
     [[maybe_unused]] const FlushSubnormals flush{};
     for (Layer& layer : layers_) {
       step(layer.W.memptr(), layer.dW.memptr(), layer.W.n_elem, lr, mu);
@@ -207,9 +207,9 @@ class Network {
     Vector db;
   };
 
-  static void step(T* theta, T* buffer, arma::uword n, T lr, T mu) {
+  static void step(Real* theta, Real* buffer, arma::uword n, Real lr, Real mu) {
     for (arma::uword k = 0; k < n; ++k) {
-      const T v = buffer[k];  // mu v_old + g
+      const Real v = buffer[k];  // mu v_old + dtheta
       theta[k] -= lr * v;
       buffer[k] = mu * v;  // what the next backward adds its gradient onto
     }
@@ -227,9 +227,9 @@ class Network {
 // the current one. A shuffled batch's 64 images lie anywhere in 47 MB of pixels, so each
 // one's first bytes come from main memory; overlapping the waits took the gather of an
 // epoch from 62-67 to 40 ms (bench/README.md).
-template <typename T>
-void gather_batch(const Images& images, const arma::uvec& indices, arma::Mat<T>& X) {
-  static_assert(std::is_floating_point_v<T>, "gather_batch converts to float or double");
+template <typename Real>
+void gather_batch(const Images& images, const arma::uvec& indices, arma::Mat<Real>& X) {
+  static_assert(std::is_floating_point_v<Real>, "gather_batch converts to float or double");
   const arma::uword d = images.pixels.n_rows;
   if (X.n_rows != d || X.n_cols != indices.n_elem) X.set_size(d, indices.n_elem);
   for (arma::uword j = 0; j < indices.n_elem; ++j) {
@@ -245,8 +245,9 @@ void gather_batch(const Images& images, const arma::uvec& indices, arma::Mat<T>&
     }
 #endif
     const unsigned char* from = images.pixels.colptr(i);
-    T* to = X.colptr(j);
-    for (arma::uword p = 0; p < d; ++p) to[p] = static_cast<T>(from[p]) / static_cast<T>(255);
+    Real* to = X.colptr(j);
+    for (arma::uword p = 0; p < d; ++p)
+      to[p] = static_cast<Real>(from[p]) / static_cast<Real>(255);
   }
 }
 

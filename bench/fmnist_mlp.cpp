@@ -136,22 +136,22 @@ EpochResult train_epoch(Path& path, const arma::uvec& labels, unsigned seed, arm
   const double cpu_start = process_cpu_seconds();
   const arma::uword n = labels.n_elem;
   const arma::uvec order = nn::epoch_order(n, seed, epoch);  // a new order every epoch
-  arma::uvec indices, y;  // the batch's sample numbers and labels (batch)
+  arma::uvec indices, t;  // the batch's sample numbers and labels (batch)
   arma::fmat X, dZ;       // X (784 x batch) in [0, 1]; dZ = dL/dZ of the output (10 x batch)
   double loss_sum = 0.0;
   for (arma::uword first = 0; first < n; first += kBatch) {
     const arma::uword size = std::min(kBatch, n - first);
     if (indices.n_elem != size) {
       indices.set_size(size);
-      y.set_size(size);
+      t.set_size(size);
     }
     for (arma::uword j = 0; j < size; ++j) {
       indices(j) = order(first + j);
-      y(j) = labels(indices(j));
+      t(j) = labels(indices(j));
     }
     path.gather(indices, X);                                  // bytes -> floats in [0, 1]
     const arma::fmat& Z = path.forward(X);                    // 2. forward  (10 x batch)
-    const double loss = nn::softmax_cross_entropy(Z, y, dZ);  // 3. loss and dL/dZ
+    const double loss = nn::softmax_cross_entropy(Z, t, dZ);  // 3. loss and dL/dZ
     path.backward(dZ);                                        // 4. backpropagation
     path.update();                                            // 5. update
     loss_sum += loss * double(size);

@@ -37,8 +37,8 @@ inline double sigmoid_derivative(double z) {
 // tanh'(z) = 1 - tanh(z)^2
 inline double tanh(double z) { return std::tanh(z); }
 inline double tanh_derivative(double z) {
-  const double t = std::tanh(z);
-  return 1.0 - t * t;
+  const double a = std::tanh(z);
+  return 1.0 - a * a;
 }
 
 // relu(z) = max(0, z)
@@ -51,41 +51,41 @@ inline double relu_derivative(double z) { return z > 0.0 ? 1.0 : 0.0; }
 // Element-wise forms: Z is (units x batch); the result has Z's shape
 // ---------------------------------------------------------------------------------------
 
-template <typename T>
-arma::Mat<T> step(const arma::Mat<T>& Z) {
-  return arma::conv_to<arma::Mat<T>>::from(Z >= T(0));
+template <typename Real>
+arma::Mat<Real> step(const arma::Mat<Real>& Z) {
+  return arma::conv_to<arma::Mat<Real>>::from(Z >= Real(0));
 }
-template <typename T>
-arma::Mat<T> step_derivative(const arma::Mat<T>& Z) {
-  return arma::Mat<T>(arma::size(Z), arma::fill::zeros);
-}
-
-template <typename T>
-arma::Mat<T> sigmoid(const arma::Mat<T>& Z) {
-  return T(1) / (T(1) + arma::exp(-Z));
-}
-template <typename T>
-arma::Mat<T> sigmoid_derivative(const arma::Mat<T>& Z) {
-  const arma::Mat<T> S = sigmoid(Z);
-  return S % (T(1) - S);  // % is Armadillo's element-wise product
+template <typename Real>
+arma::Mat<Real> step_derivative(const arma::Mat<Real>& Z) {
+  return arma::Mat<Real>(arma::size(Z), arma::fill::zeros);
 }
 
-template <typename T>
-arma::Mat<T> tanh(const arma::Mat<T>& Z) {
+template <typename Real>
+arma::Mat<Real> sigmoid(const arma::Mat<Real>& Z) {
+  return Real(1) / (Real(1) + arma::exp(-Z));
+}
+template <typename Real>
+arma::Mat<Real> sigmoid_derivative(const arma::Mat<Real>& Z) {
+  const arma::Mat<Real> S = sigmoid(Z);
+  return S % (Real(1) - S);  // % is Armadillo's element-wise product
+}
+
+template <typename Real>
+arma::Mat<Real> tanh(const arma::Mat<Real>& Z) {
   return arma::tanh(Z);
 }
-template <typename T>
-arma::Mat<T> tanh_derivative(const arma::Mat<T>& Z) {
-  return T(1) - arma::square(arma::tanh(Z));
+template <typename Real>
+arma::Mat<Real> tanh_derivative(const arma::Mat<Real>& Z) {
+  return Real(1) - arma::square(arma::tanh(Z));
 }
 
-template <typename T>
-arma::Mat<T> relu(const arma::Mat<T>& Z) {
-  return arma::clamp(Z, T(0), std::numeric_limits<T>::max());
+template <typename Real>
+arma::Mat<Real> relu(const arma::Mat<Real>& Z) {
+  return arma::clamp(Z, Real(0), std::numeric_limits<Real>::max());
 }
-template <typename T>
-arma::Mat<T> relu_derivative(const arma::Mat<T>& Z) {
-  return arma::conv_to<arma::Mat<T>>::from(Z > T(0));
+template <typename Real>
+arma::Mat<Real> relu_derivative(const arma::Mat<Real>& Z) {
+  return arma::conv_to<arma::Mat<Real>>::from(Z > Real(0));
 }
 
 // ---------------------------------------------------------------------------------------
@@ -123,8 +123,8 @@ inline Activation activation_from_string(const std::string& name) {
 }
 
 // A = g(Z)
-template <typename T>
-arma::Mat<T> activate(Activation g, const arma::Mat<T>& Z) {
+template <typename Real>
+arma::Mat<Real> activate(Activation g, const arma::Mat<Real>& Z) {
   switch (g) {
     case Activation::identity: return Z;
     case Activation::step: return step(Z);
@@ -136,10 +136,10 @@ arma::Mat<T> activate(Activation g, const arma::Mat<T>& Z) {
 }
 
 // g'(Z), element-wise
-template <typename T>
-arma::Mat<T> activation_derivative(Activation g, const arma::Mat<T>& Z) {
+template <typename Real>
+arma::Mat<Real> activation_derivative(Activation g, const arma::Mat<Real>& Z) {
   switch (g) {
-    case Activation::identity: return arma::Mat<T>(arma::size(Z), arma::fill::ones);
+    case Activation::identity: return arma::Mat<Real>(arma::size(Z), arma::fill::ones);
     case Activation::step: return step_derivative(Z);
     case Activation::sigmoid: return sigmoid_derivative(Z);
     case Activation::tanh: return tanh_derivative(Z);

@@ -1,18 +1,19 @@
 // dense.hpp: a fully connected layer, Z = W X + b, A = g(Z), with its backward pass.
 //
-// Shapes (one sample per column, as everywhere in this project):
-//   X  (n_in  x batch)   the layer's input: the data, or the previous layer's A
+// Shapes, for a batch of m samples (one sample per column, as everywhere in this project):
+//   X  (n_in  x m)       the layer's input: the data, or the previous layer's A
 //   W  (n_out x n_in)    weights: row i holds the weights of unit i
 //   b  (n_out)           biases, added to every column
-//   Z  (n_out x batch)   weighted sums,  Z = W X + b
-//   A  (n_out x batch)   activations,    A = g(Z)
+//   Z  (n_out x m)       weighted sums,  Z = W X + b
+//   A  (n_out x m)       activations,    A = g(Z)
 //
-// Backward, given dA = dL/dA (n_out x batch) for a loss L that is already a mean over the
-// batch (the losses in loss.hpp include the 1/batch), the chain rule gives
+// Backward, given dA = dL/dA (n_out x m) for a loss L that is already a mean over the m
+// samples of the batch (the losses in loss.hpp put the 1/m into the dA or dZ they return),
+// the chain rule gives
 //   dZ = dA % g'(Z)       (% is the element-wise product)
 //   dW = dZ X^T           (n_out x n_in)
 //   db = dZ 1             (n_out): the row sums of dZ
-//   dX = W^T dZ           (n_in x batch): the dA of the layer before
+//   dX = W^T dZ           (n_in x m): the dA of the layer before
 //
 // g'(Z) is computed from the cached A (sigmoid' = A(1 - A), tanh' = 1 - A^2,
 // relu' = [A > 0]): the same values as activation_derivative(g, Z) (activation.hpp),
@@ -29,7 +30,7 @@
 //
 //   nn::Dense<float> layer(784, 256, nn::Activation::relu);
 //   layer.initialize(nn::Initializer::he(), rng);
-//   const arma::fmat& A = layer.forward(X);      // A is (256 x batch)
+//   const arma::fmat& A = layer.forward(X);      // A is (256 x m)
 //   const arma::fmat& dX = layer.backward(dA);   // fills layer.dW(), layer.db()
 #pragma once
 
@@ -46,23 +47,23 @@
 namespace nn {
 
 // g'(Z) written with A = g(Z), element-wise: what the backward pass multiplies dA by.
-template <typename T>
-arma::Mat<T> derivative_from_output(Activation g, const arma::Mat<T>& A) {
+template <typename Real>
+arma::Mat<Real> derivative_from_output(Activation g, const arma::Mat<Real>& A) {
   switch (g) {
-    case Activation::identity: return arma::Mat<T>(arma::size(A), arma::fill::ones);  // 1
-    case Activation::step: return arma::Mat<T>(arma::size(A), arma::fill::zeros);     // 0
-    case Activation::sigmoid: return A % (T(1) - A);                                  // A(1-A)
-    case Activation::tanh: return T(1) - A % A;                                       // 1-A^2
-    case Activation::relu: return arma::conv_to<arma::Mat<T>>::from(A > T(0));        // [A>0]
+    case Activation::identity: return arma::Mat<Real>(arma::size(A), arma::fill::ones);  // 1
+    case Activation::step: return arma::Mat<Real>(arma::size(A), arma::fill::zeros);     // 0
+    case Activation::sigmoid: return A % (Real(1) - A);                               // A(1-A)
+    case Activation::tanh: return Real(1) - A % A;                                    // 1-A^2
+    case Activation::relu: return arma::conv_to<arma::Mat<Real>>::from(A > Real(0));  // [A>0]
   }
   throw std::logic_error("derivative_from_output: unknown activation");
 }
 
-template <typename T>
+template <typename Real>
 class Dense {
  public:
-  using Matrix = arma::Mat<T>;
-  using Vector = arma::Col<T>;
+  using Matrix = arma::Mat<Real>;
+  using Vector = arma::Col<Real>;
 
   // The parameters are public: a model loader sets them, a chapter prints or draws them.
   // Keep their shapes: W (n_out x n_in), b (n_out).
@@ -87,12 +88,12 @@ class Dense {
   }
 
   // [listing dense_forward]
-  // Z = W X + b (each column plus b), A = g(Z); returns A (n_out x batch).
-  // Keeps a pointer to X (n_in x batch) for backward.
+  // Z = W X + b (each column plus b), A = g(Z); returns A (n_out x m).
+  // Keeps a pointer to X (n_in x m) for backward.
   const Matrix& forward(const Matrix& X) {
     check_input(X);
     X_.X = &X;
-    Z_ = W * X;  // (n_out x batch)
+    Z_ = W * X;  // (n_out x m)
     Z_.each_col() += b;
     A_ = activate(g_, Z_);
     return A_;
@@ -101,17 +102,17 @@ class Dense {
   const Matrix& forward(const Matrix&& X) = delete;  // X must outlive backward: no temporaries
 
   // [listing dense_backward]
-  // dZ = dA % g'(Z), dW = dZ X^T, db = dZ 1 (the row sums of dZ). dA (n_out x batch) is
+  // dZ = dA % g'(Z), dW = dZ X^T, db = dZ 1 (the row sums of dZ). dA (n_out x m) is
   // the gradient of the (batch-mean) loss with respect to this forward's A.
   void compute_gradients(const Matrix& dA) {
     check_gradient(dA);
     const Matrix& X = *X_.X;
-    dZ_ = dA % derivative_from_output(g_, A_);  // (n_out x batch)
+    dZ_ = dA % derivative_from_output(g_, A_);  // (n_out x m)
     dW_ = dZ_ * X.t();                          // (n_out x n_in)
     db_ = arma::sum(dZ_, 1);                    // (n_out)
   }
 
-  // compute_gradients(dA), then dX = W^T dZ (n_in x batch), the dA of the layer before.
+  // compute_gradients(dA), then dX = W^T dZ (n_in x m), the dA of the layer before.
   const Matrix& backward(const Matrix& dA) {
     compute_gradients(dA);
     dX_ = W.t() * dZ_;
@@ -129,7 +130,7 @@ class Dense {
 
   // {W<suffix>, dW} and {b<suffix>, db}, for an optimiser. dW and db are sized here (to
   // zero) so the list is valid before the first backward.
-  std::vector<Parameter<T>> parameters(const std::string& suffix = "") {
+  std::vector<Parameter<Real>> parameters(const std::string& suffix = "") {
     if (dW_.n_rows != W.n_rows || dW_.n_cols != W.n_cols) dW_.zeros(W.n_rows, W.n_cols);
     if (db_.n_elem != b.n_elem) db_.zeros(b.n_elem);
     return {{"W" + suffix, &W, &dW_, true}, {"b" + suffix, &b, &db_, false}};

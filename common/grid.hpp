@@ -32,12 +32,12 @@ struct Grid {
 
   // One value per grid point (in points() order) as the (ny x nx) matrix V(i, j) at
   // (xs(j), ys(i)) that Plot::heatmap, regions and contour take.
-  template <typename T>
-  arma::Mat<T> reshape(const arma::Row<T>& values) const {
+  template <typename Real>
+  arma::Mat<Real> reshape(const arma::Row<Real>& values) const {
     if (values.n_elem != xs.n_elem * ys.n_elem)
       throw std::invalid_argument("Grid::reshape: one value per grid point expected");
     // Armadillo fills column by column, so build (nx x ny) and transpose.
-    return arma::Mat<T>(values.memptr(), xs.n_elem, ys.n_elem).t();
+    return arma::Mat<Real>(values.memptr(), xs.n_elem, ys.n_elem).t();
   }
 };
 

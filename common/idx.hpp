@@ -126,9 +126,9 @@ ImageDataset load_fashion_mnist(const std::string& dir, Split split);
 // is resized only when its size differs, so a buffer reused batch after batch is
 // allocated once (and once more for a shorter last batch). Throws std::out_of_range for
 // an index >= images.count().
-template <typename T>
-void gather_batch(const Images& images, const arma::uvec& indices, arma::Mat<T>& X) {
-  static_assert(std::is_floating_point_v<T>, "gather_batch converts to float or double");
+template <typename Real>
+void gather_batch(const Images& images, const arma::uvec& indices, arma::Mat<Real>& X) {
+  static_assert(std::is_floating_point_v<Real>, "gather_batch converts to float or double");
   const arma::uword d = images.pixels.n_rows;
   if (X.n_rows != d || X.n_cols != indices.n_elem) X.set_size(d, indices.n_elem);
   for (arma::uword j = 0; j < indices.n_elem; ++j) {
@@ -137,14 +137,15 @@ void gather_batch(const Images& images, const arma::uvec& indices, arma::Mat<T>&
       throw std::out_of_range("gather_batch: image index " + std::to_string(i) +
                               " is out of range (there are " + std::to_string(images.count()) +
                               " images)");
-    // T(k) / T(255) is an IEEE division, rounded exactly as PyTorch's x / 255.0 is, for
+    // Real(k) / Real(255) is an IEEE division, rounded exactly as PyTorch's x / 255.0 is, for
     // every byte k. The compiler turns this loop into vector instructions (16 bytes to 16
     // values per few instructions); a 256-entry lookup table, also exact, took twice as
-    // long (bench/README.md). Multiplying by T(1) / T(255) instead would be faster still,
+    // long (bench/README.md). Multiplying by Real(1) / Real(255) instead would be faster still,
     // and differ in the last bit for 126 of the 256 values.
     const unsigned char* from = images.pixels.colptr(i);
-    T* to = X.colptr(j);
-    for (arma::uword p = 0; p < d; ++p) to[p] = static_cast<T>(from[p]) / static_cast<T>(255);
+    Real* to = X.colptr(j);
+    for (arma::uword p = 0; p < d; ++p)
+      to[p] = static_cast<Real>(from[p]) / static_cast<Real>(255);
   }
 }
 

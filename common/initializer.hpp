@@ -19,7 +19,7 @@
 //
 // Randomness: every function takes a std::mt19937_64& and draws from it in column-major
 // order of W, so one generator seeded once initialises a whole network deterministically
-// (layer 1 first). Values are drawn in double and rounded to T, so a float and a double
+// (layer 1 first). Values are drawn in double and rounded to Real, so a float and a double
 // network initialised from equal seeds start from the same weights (up to float rounding).
 #pragma once
 
@@ -85,8 +85,8 @@ inline double weight_sd(const Initializer& init, arma::uword n_in, arma::uword n
 // [end weight_sd]
 
 // Fills W (n_out x n_in, already sized) as init says, drawing from rng.
-template <typename T>
-void initialize(arma::Mat<T>& W, const Initializer& init, std::mt19937_64& rng) {
+template <typename Real>
+void initialize(arma::Mat<Real>& W, const Initializer& init, std::mt19937_64& rng) {
   const arma::uword n_out = W.n_rows, n_in = W.n_cols;
   switch (init.kind) {
     case Initializer::Kind::zeros: W.zeros(); return;
@@ -100,7 +100,7 @@ void initialize(arma::Mat<T>& W, const Initializer& init, std::mt19937_64& rng) 
         return;
       }
       std::uniform_real_distribution<double> u(-a, a);
-      for (arma::uword i = 0; i < W.n_elem; ++i) W(i) = T(u(rng));
+      for (arma::uword i = 0; i < W.n_elem; ++i) W(i) = Real(u(rng));
       return;
     }
     case Initializer::Kind::normal:
@@ -111,7 +111,7 @@ void initialize(arma::Mat<T>& W, const Initializer& init, std::mt19937_64& rng) 
         return;
       }
       std::normal_distribution<double> g(0.0, sd);
-      for (arma::uword i = 0; i < W.n_elem; ++i) W(i) = T(g(rng));
+      for (arma::uword i = 0; i < W.n_elem; ++i) W(i) = Real(g(rng));
       return;
     }
   }

@@ -111,12 +111,12 @@ ModelHeader read_model_header(const std::string& bytes, const std::string& sourc
   if (h.element_bytes != 4 && h.element_bytes != 8)
     throw fail("unknown element type " + std::to_string(h.element_bytes) +
                " (expected 4 = float32 or 8 = float64)");
-  const std::uint32_t L = need(16, "number of layers");
-  if (L == 0 || L > kMaxModelLayers)
-    throw fail("it announces " + std::to_string(L) + " layers (expected 1 to " +
+  const std::uint32_t n_layers = need(16, "number of layers");
+  if (n_layers == 0 || n_layers > kMaxModelLayers)
+    throw fail("it announces " + std::to_string(n_layers) + " layers (expected 1 to " +
                std::to_string(kMaxModelLayers) + "): the header is damaged");
   std::size_t at = 20;
-  for (std::uint32_t i = 0; i <= L; ++i, at += 4) {
+  for (std::uint32_t i = 0; i <= n_layers; ++i, at += 4) {
     const std::uint32_t size = need(at, "layer sizes");
     if (size == 0 || size > kMaxModelUnits)
       throw fail("layer size n_" + std::to_string(i) + " = " + std::to_string(size) +
@@ -124,7 +124,7 @@ ModelHeader read_model_header(const std::string& bytes, const std::string& sourc
                  ": the header is damaged");
     h.sizes.push_back(size);
   }
-  for (std::uint32_t l = 0; l < L; ++l, at += 4) {
+  for (std::uint32_t l = 0; l < n_layers; ++l, at += 4) {
     const std::uint32_t code = need(at, "activations");
     try {
       h.activations.push_back(activation_from_code(code));

@@ -12,21 +12,23 @@
 // little-endian (least significant byte first) whatever the machine:
 //
 // [listing format]
-//   offset           bytes      field
-//   0                8          magic: the characters NNMODEL and a line feed (4E 4E 4D 4F
-//                               44 45 4C 0A), so `head -c 7 FILE` says what the file is
-//   8                4          format version: 1
-//   12               4          element type, the bytes per parameter: 4 = float32,
-//                               8 = float64
-//   16               4          L, the number of layers (1 to kMaxModelLayers)
-//   20               4 (L + 1)  the layer sizes n_0 (inputs), n_1, ..., n_L (outputs),
-//                               each 1 to kMaxModelUnits
-//   24 + 4 L         4 L        each layer's activation: 0 identity, 1 step, 2 sigmoid,
-//                               3 tanh, 4 relu (fixed here, whatever the enum's order)
-//   24 + 8 L         ...        the parameters, layer 1 first: W_l (n_l x n_{l-1}) column
-//                               by column (Armadillo's order), then b_l (n_l)
-//   last 4 bytes     4          CRC-32 of every byte before it (zlib's crc32, the checksum
-//                               of gzip and PNG)
+//   offset            bytes             field
+//   0                 8                 magic: the characters NNMODEL and a line feed
+//                                       (4E 4E 4D 4F 44 45 4C 0A), so `head -c 7 FILE` says
+//                                       what the file is
+//   8                 4                 format version: 1
+//   12                4                 element type, the bytes per parameter: 4 = float32,
+//                                       8 = float64
+//   16                4                 n_layers, the number of layers (1 to kMaxModelLayers)
+//   20                4 (n_layers + 1)  the layer sizes n_0 (inputs), n_1, ..., n_{n_layers}
+//                                       (outputs), each 1 to kMaxModelUnits
+//   24 + 4 n_layers   4 n_layers        each layer's activation: 0 identity, 1 step,
+//                                       2 sigmoid, 3 tanh, 4 relu (fixed here, whatever the
+//                                       enum's order)
+//   24 + 8 n_layers   ...               the parameters, layer 1 first: W_l (n_l x n_{l-1})
+//                                       column by column (Armadillo's order), then b_l (n_l)
+//   last 4 bytes      4                 CRC-32 of every byte before it (zlib's crc32, the
+//                                       checksum of gzip and PNG)
 // [end format]
 //
 // For 784-256-128-10 in float32 that is 48 bytes of header, 235,146 x 4 bytes of
@@ -36,7 +38,7 @@
 // checks everything before it believes anything, and each failure is one nn::ModelError
 // whose message names the file and what is wrong:
 //   - the file's length is capped before it is read (kMaxModelFileBytes);
-//   - magic bytes, version, element type (and that it is the T asked for);
+//   - magic bytes, version, element type (and that it is the Real asked for);
 //   - the number of layers and every size within their caps, so a damaged size cannot
 //     make the loader allocate gigabytes; the total number of parameters is capped too;
 //   - every activation code known;
@@ -128,23 +130,23 @@ inline std::uint32_t u32_at(const std::string& bytes, std::size_t offset) {
 }
 
 // The unsigned integer with the same bits as a float (32) or a double (64).
-template <typename T>
-using Bits = std::conditional_t<sizeof(T) == 4, std::uint32_t, std::uint64_t>;
+template <typename Real>
+using Bits = std::conditional_t<sizeof(Real) == 4, std::uint32_t, std::uint64_t>;
 
-template <typename T>
-void append_value(std::string& out, T value) {
-  Bits<T> bits;
+template <typename Real>
+void append_value(std::string& out, Real value) {
+  Bits<Real> bits;
   std::memcpy(&bits, &value, sizeof bits);
   for (unsigned shift = 0; shift < 8 * sizeof bits; shift += 8)
     out += static_cast<char>((bits >> shift) & 0xFF);
 }
 
-template <typename T>
-T value_at(const std::string& bytes, std::size_t offset) {
-  Bits<T> bits = 0;
+template <typename Real>
+Real value_at(const std::string& bytes, std::size_t offset) {
+  Bits<Real> bits = 0;
   for (std::size_t k = sizeof bits; k-- > 0;)
     bits = (bits << 8) | static_cast<unsigned char>(bytes[offset + k]);
-  T value;
+  Real value;
   std::memcpy(&value, &bits, sizeof value);
   return value;
 }
@@ -160,19 +162,19 @@ inline std::string parameter_name(const char* what, std::size_t layer, arma::uwo
 
 // The bytes of a model file for net. Throws ModelError for a network with no layers, one
 // beyond the caps, or a parameter that is not finite.
-template <typename T>
-std::string model_to_bytes(const Network<T>& net) {
-  static_assert(std::is_same_v<T, float> || std::is_same_v<T, double>,
+template <typename Real>
+std::string model_to_bytes(const Network<Real>& net) {
+  static_assert(std::is_same_v<Real, float> || std::is_same_v<Real, double>,
                 "model files hold float32 or float64 parameters");
   if (net.n_layers() == 0) throw ModelError("cannot save a network without layers");
   if (net.n_parameters() > kMaxModelParameters)
     throw ModelError("cannot save a network of " + std::to_string(net.n_parameters()) +
                      " parameters: the format's limit is " +
                      std::to_string(kMaxModelParameters));
-  std::string out = encode_model_header(sizeof(T), net.layer_sizes(), net.activations());
-  out.reserve(out.size() + net.n_parameters() * sizeof(T) + 4);
+  std::string out = encode_model_header(sizeof(Real), net.layer_sizes(), net.activations());
+  out.reserve(out.size() + net.n_parameters() * sizeof(Real) + 4);
   for (std::size_t l = 0; l < net.n_layers(); ++l) {
-    const Dense<T>& layer = net.layer(l);
+    const Dense<Real>& layer = net.layer(l);
     for (arma::uword c = 0; c < layer.W.n_cols; ++c)
       for (arma::uword r = 0; r < layer.W.n_rows; ++r) {
         if (!std::isfinite(layer.W(r, c)))
@@ -193,21 +195,21 @@ std::string model_to_bytes(const Network<T>& net) {
 
 // [listing load]
 // The network a model file holds, from its bytes. `source` names it in error messages.
-template <typename T>
-Network<T> model_from_bytes(const std::string& bytes, const std::string& source) {
-  static_assert(std::is_same_v<T, float> || std::is_same_v<T, double>,
+template <typename Real>
+Network<Real> model_from_bytes(const std::string& bytes, const std::string& source) {
+  static_assert(std::is_same_v<Real, float> || std::is_same_v<Real, double>,
                 "model files hold float32 or float64 parameters");
   const ModelHeader header = read_model_header(bytes, source);
-  if (header.element_bytes != sizeof(T))
+  if (header.element_bytes != sizeof(Real))
     throw ModelError("model file '" + source + "': it holds " +
                      element_type_name(header.element_bytes) + " parameters, but a " +
-                     element_type_name(sizeof(T)) + " network was asked for");
+                     element_type_name(sizeof(Real)) + " network was asked for");
   // Every check on the file has passed: only now are the matrices allocated.
-  Network<T> net(header.sizes, header.activations);
+  Network<Real> net(header.sizes, header.activations);
   std::size_t at = header.parameters_offset;
   auto next = [&](const char* what, std::size_t l, arma::uword r, arma::uword c) {
-    const T v = detail::value_at<T>(bytes, at);
-    at += sizeof(T);
+    const Real v = detail::value_at<Real>(bytes, at);
+    at += sizeof(Real);
     if (!std::isfinite(v))
       throw ModelError("model file '" + source + "': parameter " +
                        detail::parameter_name(what, l, r, c) + " is " +
@@ -215,7 +217,7 @@ Network<T> model_from_bytes(const std::string& bytes, const std::string& source)
     return v;
   };
   for (std::size_t l = 0; l < net.n_layers(); ++l) {
-    Dense<T>& layer = net.layer(l);
+    Dense<Real>& layer = net.layer(l);
     for (arma::uword c = 0; c < layer.W.n_cols; ++c)
       for (arma::uword r = 0; r < layer.W.n_rows; ++r) layer.W(r, c) = next("W", l, r, c);
     for (arma::uword r = 0; r < layer.b.n_elem; ++r) layer.b(r) = next("b", l, r, 0);
@@ -226,8 +228,8 @@ Network<T> model_from_bytes(const std::string& bytes, const std::string& source)
 
 // Writes net to path (through PATH.part, renamed when complete). Throws ModelError for a
 // network the format cannot hold, std::runtime_error naming path when it cannot be written.
-template <typename T>
-void save_model(const std::string& path, const Network<T>& net) {
+template <typename Real>
+void save_model(const std::string& path, const Network<Real>& net) {
   std::string bytes;
   try {
     bytes = model_to_bytes(net);
@@ -238,9 +240,9 @@ void save_model(const std::string& path, const Network<T>& net) {
 }
 
 // Loads the network saved in path; throws ModelError naming path when anything is wrong.
-template <typename T>
-Network<T> load_model(const std::string& path) {
-  return model_from_bytes<T>(read_model_file(path), path);
+template <typename Real>
+Network<Real> load_model(const std::string& path) {
+  return model_from_bytes<Real>(read_model_file(path), path);
 }
 
 }  // namespace nn

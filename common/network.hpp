@@ -5,7 +5,7 @@
 // network's output is the last layer's A: logits when the last activation is identity
 // (pair it with softmax_cross_entropy or binary_cross_entropy_with_logits, loss.hpp).
 //
-// One training step, the five parts (the data X (n_in x batch) stays alive until backward):
+// One training step, the five parts (the data X (n_in x m) stays alive until backward):
 //
 //   std::mt19937_64 rng(seed);
 //   nn::Network<float> net({784, 256, 128, 10}, nn::Activation::relu);  // output: identity
@@ -14,7 +14,7 @@
 //   nn::Momentum<float> optimizer(0.05, 0.9);
 //   arma::fmat dZ;                                                   //    reused buffer
 //   const arma::fmat& Z = net.forward(X);                            // 2. forward
-//   double loss = nn::softmax_cross_entropy(Z, y, dZ);               // 3. loss (+ dL/dZ)
+//   double loss = nn::softmax_cross_entropy(Z, t, dZ);               // 3. loss (+ dL/dZ)
 //   net.backward(dZ);                                                // 4. backpropagation
 //   optimizer.step(params);                                          // 5. update
 //
@@ -38,10 +38,10 @@
 
 namespace nn {
 
-template <typename T>
+template <typename Real>
 class Network {
  public:
-  using Matrix = arma::Mat<T>;
+  using Matrix = arma::Mat<Real>;
 
   Network() = default;
 
@@ -52,7 +52,7 @@ class Network {
     if (sizes.size() < 2)
       throw std::invalid_argument("Network: sizes needs the input size and at least one layer");
     for (std::size_t l = 0; l + 1 < sizes.size(); ++l)
-      add(Dense<T>(sizes[l], sizes[l + 1], l + 2 == sizes.size() ? output : hidden));
+      add(Dense<Real>(sizes[l], sizes[l + 1], l + 2 == sizes.size() ? output : hidden));
   }
 
   // sizes as above with one activation per layer (activations.size() == sizes.size() - 1),
@@ -62,11 +62,11 @@ class Network {
       throw std::invalid_argument(
           "Network: need sizes {n_in, ..., n_out} and one activation per layer");
     for (std::size_t l = 0; l + 1 < sizes.size(); ++l)
-      add(Dense<T>(sizes[l], sizes[l + 1], activations[l]));
+      add(Dense<Real>(sizes[l], sizes[l + 1], activations[l]));
   }
 
   // Appends a layer; its input size must be the previous layer's output size.
-  void add(Dense<T> layer) {
+  void add(Dense<Real> layer) {
     if (!layers_.empty() && layer.n_inputs() != layers_.back().n_outputs())
       throw std::invalid_argument(
           "Network::add: the new layer takes " + std::to_string(layer.n_inputs()) +
@@ -76,21 +76,21 @@ class Network {
 
   // Every W as init says, drawn from rng layer by layer; every b = 0.
   void initialize(const Initializer& init, std::mt19937_64& rng) {
-    for (Dense<T>& layer : layers_) layer.initialize(init, rng);
+    for (Dense<Real>& layer : layers_) layer.initialize(init, rng);
   }
 
   // [listing network_forward_backward]
-  // Runs X (n_in x batch) through every layer; returns the output (n_out x batch), which
+  // Runs X (n_in x m) through every layer; returns the output (n_out x m), which
   // stays valid until the next forward. X must stay alive and unchanged until backward.
   const Matrix& forward(const Matrix& X) {
     require_layers("forward");
     const Matrix* A = &X;
-    for (Dense<T>& layer : layers_) A = &layer.forward(*A);
+    for (Dense<Real>& layer : layers_) A = &layer.forward(*A);
     return *A;
   }
   const Matrix& forward(const Matrix&& X) = delete;  // X must outlive backward
 
-  // dOut = dL/d(output) (n_out x batch), e.g. the dZ of softmax_cross_entropy. Fills every
+  // dOut = dL/d(output) (n_out x m), e.g. the dZ of softmax_cross_entropy. Fills every
   // layer's dW and db (what parameters() points at).
   void backward(const Matrix& dOut) {
     require_layers("backward");
@@ -106,17 +106,18 @@ class Network {
   arma::uvec predict(const Matrix& X) {
     const Matrix& out = forward(X);
     if (out.n_rows > 1) return arma::index_max(out, 0).t();
-    const T threshold = layers_.back().activation() == Activation::sigmoid ? T(0.5) : T(0);
+    const Real threshold =
+        layers_.back().activation() == Activation::sigmoid ? Real(0.5) : Real(0);
     arma::uvec classes(out.n_cols);
     for (arma::uword j = 0; j < out.n_cols; ++j) classes(j) = out(0, j) >= threshold ? 1 : 0;
     return classes;
   }
 
   // {W1, b1, W2, b2, ...} with their gradients, for an optimiser (see the top of the file).
-  std::vector<Parameter<T>> parameters() {
-    std::vector<Parameter<T>> params;
+  std::vector<Parameter<Real>> parameters() {
+    std::vector<Parameter<Real>> params;
     for (std::size_t l = 0; l < layers_.size(); ++l)
-      for (const Parameter<T>& p : layers_[l].parameters(std::to_string(l + 1)))
+      for (const Parameter<Real>& p : layers_[l].parameters(std::to_string(l + 1)))
         params.push_back(p);
     return params;
   }
@@ -127,26 +128,26 @@ class Network {
     std::vector<arma::uword> sizes;
     if (layers_.empty()) return sizes;
     sizes.push_back(layers_.front().n_inputs());
-    for (const Dense<T>& layer : layers_) sizes.push_back(layer.n_outputs());
+    for (const Dense<Real>& layer : layers_) sizes.push_back(layer.n_outputs());
     return sizes;
   }
   std::vector<Activation> activations() const {
     std::vector<Activation> gs;
-    for (const Dense<T>& layer : layers_) gs.push_back(layer.activation());
+    for (const Dense<Real>& layer : layers_) gs.push_back(layer.activation());
     return gs;
   }
 
   // The number of weights and biases (235,146 for 784-256-128-10).
   arma::uword n_parameters() const {
     arma::uword n = 0;
-    for (const Dense<T>& layer : layers_) n += layer.W.n_elem + layer.b.n_elem;
+    for (const Dense<Real>& layer : layers_) n += layer.W.n_elem + layer.b.n_elem;
     return n;
   }
 
   std::size_t n_layers() const { return layers_.size(); }
-  Dense<T>& layer(std::size_t l) { return layers_.at(l); }  // l = 0 is the first layer
-  const Dense<T>& layer(std::size_t l) const { return layers_.at(l); }
-  const std::vector<Dense<T>>& layers() const { return layers_; }
+  Dense<Real>& layer(std::size_t l) { return layers_.at(l); }  // l = 0 is the first layer
+  const Dense<Real>& layer(std::size_t l) const { return layers_.at(l); }
+  const std::vector<Dense<Real>>& layers() const { return layers_; }
 
  private:
   void require_layers(const char* who) const {
@@ -154,7 +155,7 @@ class Network {
       throw std::logic_error(std::string("Network::") + who + ": the network has no layers");
   }
 
-  std::vector<Dense<T>> layers_;
+  std::vector<Dense<Real>> layers_;
 };
 
 }  // namespace nn

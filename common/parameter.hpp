@@ -15,12 +15,12 @@
 
 namespace nn {
 
-template <typename T>
+template <typename Real>
 struct Parameter {
-  std::string name;        // "W1", "b1", ...: layer numbers start at 1, as in the math
-  arma::Mat<T>* value;     // updated in place (a bias arma::Col<T> is an arma::Mat<T>)
-  arma::Mat<T>* gradient;  // d loss / d value, the same shape as *value
-  bool is_weight;          // true for W: L2 weight decay applies; false for b
+  std::string name;           // "W1", "b1", ...: layer numbers start at 1, as in the math
+  arma::Mat<Real>* value;     // updated in place (a bias arma::Col<Real> is an arma::Mat<Real>)
+  arma::Mat<Real>* gradient;  // d loss / d value, the same shape as *value
+  bool is_weight;             // true for W: L2 weight decay applies; false for b
 };
 
 }  // namespace nn

@@ -59,7 +59,7 @@ class Plot {
   // y against x as markers.
   Plot& points(const std::string& series, const arma::vec& x, const arma::vec& y,
                Style style = {}, const arma::vec& value = {});
-  // Labelled samples: X is (2 x n), labels[i] in 0..names.size()-1; class k is drawn in
+  // Labelled samples: X is (2 x N), labels[i] in 0..names.size()-1; class k is drawn in
   // colour(k) and listed as names[k].
   Plot& classes(const arma::mat& X, const arma::uvec& labels,
                 const std::vector<std::string>& names, double point_size = 1.2);

@@ -11,7 +11,7 @@
 // outside the scope is unaffected. Testing each value in the loop instead would cost more
 // than the update itself.
 //
-//   { const nn::FlushSubnormals flush{};  v = mu * v + g; ... }   // the decaying pass
+//   { const nn::FlushSubnormals flush{};  v = mu * v + dtheta; ... }   // the decaying pass
 //
 // Used by the optimisers' step (optimizer.hpp) and by the benchmark's fast path
 // (bench/fast_path.hpp). On processors other than x86 it does nothing.

@@ -6,7 +6,7 @@
 //   circles(n, noise, seed)     a ring around a disc
 //   spiral(n, K, noise, seed)   K arms winding out from the origin
 //
-// X is (2 x samples), one sample per column; y holds each sample's class, 0..K-1.
+// X is (2 x N), one sample per column; t holds each sample's target, its class 0..K-1.
 #pragma once
 
 #include <armadillo>
@@ -19,8 +19,8 @@
 namespace nn {
 
 struct Dataset {
-  arma::mat X;   // (features x samples)
-  arma::uvec y;  // (samples): class labels
+  arma::mat X;   // (features x N), N samples
+  arma::uvec t;  // (N): the targets, class labels 0..K-1
   std::vector<std::string> class_names;
 
   arma::uword size() const { return X.n_cols; }
@@ -38,9 +38,9 @@ inline Dataset logic_gate(Gate gate) {
   Dataset d;
   d.X = {{0, 0, 1, 1}, {0, 1, 0, 1}};
   switch (gate) {
-    case Gate::AND: d.y = {0, 0, 0, 1}; break;
-    case Gate::OR: d.y = {0, 1, 1, 1}; break;
-    case Gate::XOR: d.y = {0, 1, 1, 0}; break;
+    case Gate::AND: d.t = {0, 0, 0, 1}; break;
+    case Gate::OR: d.t = {0, 1, 1, 1}; break;
+    case Gate::XOR: d.t = {0, 1, 1, 0}; break;
   }
   d.class_names = {"0", "1"};
   return d;
@@ -61,14 +61,14 @@ inline Dataset blobs(arma::uword n_per_class, const arma::mat& centres, double s
   const arma::uword K = centres.n_cols;
   Dataset d;
   d.X.set_size(2, n_per_class * K);
-  d.y.set_size(n_per_class * K);
+  d.t.set_size(n_per_class * K);
   for (arma::uword k = 0; k < K; ++k) {
     d.class_names.push_back("class " + std::to_string(k));
     for (arma::uword i = 0; i < n_per_class; ++i) {
       const arma::uword c = k * n_per_class + i;
       d.X(0, c) = centres(0, k) + noise(rng);
       d.X(1, c) = centres(1, k) + noise(rng);
-      d.y(c) = k;
+      d.t(c) = k;
     }
   }
   return d;
@@ -81,17 +81,17 @@ inline Dataset moons(arma::uword n_per_class, double noise_sd, unsigned seed) {
   std::normal_distribution<double> noise(0.0, noise_sd);
   Dataset d;
   d.X.set_size(2, 2 * n_per_class);
-  d.y.set_size(2 * n_per_class);
+  d.t.set_size(2 * n_per_class);
   d.class_names = {"upper moon", "lower moon"};
   for (arma::uword i = 0; i < n_per_class; ++i) {
-    const double t = arma::datum::pi * i / std::max<arma::uword>(n_per_class - 1, 1);
-    d.X(0, i) = std::cos(t) + noise(rng);  // upper: the top half of the unit circle
-    d.X(1, i) = std::sin(t) + noise(rng);
-    d.y(i) = 0;
+    const double angle = arma::datum::pi * i / std::max<arma::uword>(n_per_class - 1, 1);
+    d.X(0, i) = std::cos(angle) + noise(rng);  // upper: the top half of the unit circle
+    d.X(1, i) = std::sin(angle) + noise(rng);
+    d.t(i) = 0;
     const arma::uword j = n_per_class + i;  // lower: shifted right and down, flipped
-    d.X(0, j) = 1.0 - std::cos(t) + noise(rng);
-    d.X(1, j) = 0.5 - std::sin(t) + noise(rng);
-    d.y(j) = 1;
+    d.X(0, j) = 1.0 - std::cos(angle) + noise(rng);
+    d.X(1, j) = 0.5 - std::sin(angle) + noise(rng);
+    d.t(j) = 1;
   }
   return d;
 }
@@ -103,16 +103,16 @@ inline Dataset circles(arma::uword n_per_class, double noise_sd, unsigned seed) 
   std::normal_distribution<double> noise(0.0, noise_sd);
   Dataset d;
   d.X.set_size(2, 2 * n_per_class);
-  d.y.set_size(2 * n_per_class);
+  d.t.set_size(2 * n_per_class);
   d.class_names = {"outer ring", "inner disc"};
   for (arma::uword k = 0; k < 2; ++k)
     for (arma::uword i = 0; i < n_per_class; ++i) {
-      const double t = 2 * arma::datum::pi * i / n_per_class;
+      const double angle = 2 * arma::datum::pi * i / n_per_class;
       const double r = k == 0 ? 1.0 : 0.5;
       const arma::uword c = k * n_per_class + i;
-      d.X(0, c) = r * std::cos(t) + noise(rng);
-      d.X(1, c) = r * std::sin(t) + noise(rng);
-      d.y(c) = k;
+      d.X(0, c) = r * std::cos(angle) + noise(rng);
+      d.X(1, c) = r * std::sin(angle) + noise(rng);
+      d.t(c) = k;
     }
   return d;
 }
@@ -128,16 +128,16 @@ inline Dataset spiral(arma::uword n_per_class, arma::uword K, double angle_noise
   std::normal_distribution<double> noise(0.0, angle_noise_sd);
   Dataset d;
   d.X.set_size(2, n_per_class * K);
-  d.y.set_size(n_per_class * K);
+  d.t.set_size(n_per_class * K);
   for (arma::uword k = 0; k < K; ++k) {
     d.class_names.push_back("arm " + std::to_string(k));
     for (arma::uword i = 0; i < n_per_class; ++i) {
       const double r = static_cast<double>(i) / std::max<arma::uword>(n_per_class - 1, 1);
-      const double t = 4.0 * r + 2.0 * arma::datum::pi * k / K + noise(rng) * r;
+      const double angle = 4.0 * r + 2.0 * arma::datum::pi * k / K + noise(rng) * r;
       const arma::uword c = k * n_per_class + i;
-      d.X(0, c) = r * std::sin(t);
-      d.X(1, c) = r * std::cos(t);
-      d.y(c) = k;
+      d.X(0, c) = r * std::sin(angle);
+      d.X(1, c) = r * std::cos(angle);
+      d.t(c) = k;
     }
   }
   return d;

@@ -10,14 +10,14 @@
 
 namespace {
 
-template <typename T>
+template <typename Real>
 void load(const std::string& bytes) {
   try {
     const nn::ModelHeader header = nn::read_model_header(bytes, "fuzz input");
-    nn::Network<T> net = nn::model_from_bytes<T>(bytes, "fuzz input");
+    nn::Network<Real> net = nn::model_from_bytes<Real>(bytes, "fuzz input");
     // The promises: the network is the header's, every parameter is finite, and saving
     // it gives back exactly the bytes that were read.
-    fuzz::check(header.element_bytes == sizeof(T));
+    fuzz::check(header.element_bytes == sizeof(Real));
     fuzz::check(net.layer_sizes() == header.sizes && net.activations() == header.activations);
     fuzz::check(net.n_parameters() == header.n_parameters);
     for (std::size_t l = 0; l < net.n_layers(); ++l)

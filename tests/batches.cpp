@@ -57,8 +57,8 @@ TEMPLATE_TEST_CASE("mini-batches visit every sample exactly once per epoch", "[b
   CAPTURE(batch_size);
   arma::Mat<TestType> X(3, n);
   for (arma::uword j = 0; j < n; ++j) X.col(j).fill(TestType(j));  // column j holds j
-  const arma::uvec y = arma::regspace<arma::uvec>(100, 100 + n - 1);
-  nn::MiniBatches<TestType> batches(X, y, batch_size, 9);
+  const arma::uvec t = arma::regspace<arma::uvec>(100, 100 + n - 1);
+  nn::MiniBatches<TestType> batches(X, t, batch_size, 9);
   CHECK(batches.count() == (n + batch_size - 1) / batch_size);
   arma::uvec previous_order;
   for (arma::uword epoch = 0; epoch < 3; ++epoch) {
@@ -70,12 +70,12 @@ TEMPLATE_TEST_CASE("mini-batches visit every sample exactly once per epoch", "[b
       const arma::uword expected_size =
           k + 1 < batches.count() ? batch_size : n - k * batch_size;
       REQUIRE(batches.X().n_cols == expected_size);
-      REQUIRE(batches.y().n_elem == expected_size);
+      REQUIRE(batches.t().n_elem == expected_size);
       for (arma::uword j = 0; j < expected_size; ++j) {
         const arma::uword sample = batches.indices()(j);
         ++seen(sample);
         CHECK(arma::all(batches.X().col(j) == TestType(sample)));  // the right column
-        CHECK(batches.y()(j) == 100 + sample);                     // and its label
+        CHECK(batches.t()(j) == 100 + sample);                     // and its label
       }
     }
     CHECK(arma::all(seen == 1));
@@ -87,8 +87,8 @@ TEMPLATE_TEST_CASE("mini-batches visit every sample exactly once per epoch", "[b
 
 TEST_CASE("mini-batches reuse their buffers for batches of the same size", "[batches]") {
   const arma::fmat X(20, 100, arma::fill::randu);
-  const arma::uvec y(100, arma::fill::zeros);
-  nn::MiniBatches<float> batches(X, y, 32, 1);
+  const arma::uvec t(100, arma::fill::zeros);
+  nn::MiniBatches<float> batches(X, t, 32, 1);
   batches.shuffle(0);
   batches.gather(0);
   const float* buffer = batches.X().memptr();
@@ -106,10 +106,10 @@ TEMPLATE_TEST_CASE("mini-batches of bytes are the same batches, converted to [0,
   arma::Mat<unsigned char> bytes(pixels, n);
   for (arma::uword j = 0; j < n; ++j)
     for (arma::uword p = 0; p < pixels; ++p) bytes(p, j) = (unsigned char)((p + 37 * j) % 256);
-  const arma::uvec y = arma::regspace<arma::uvec>(10, 10 + n - 1);
+  const arma::uvec t = arma::regspace<arma::uvec>(10, 10 + n - 1);
   const arma::Mat<TestType> as_real = arma::conv_to<arma::Mat<TestType>>::from(bytes);
-  nn::MiniBatches<TestType, unsigned char> from_bytes(bytes, y, 3, 5);
-  nn::MiniBatches<TestType> from_reals(as_real, y, 3, 5);
+  nn::MiniBatches<TestType, unsigned char> from_bytes(bytes, t, 3, 5);
+  nn::MiniBatches<TestType> from_reals(as_real, t, 3, 5);
   for (arma::uword epoch = 0; epoch < 2; ++epoch) {
     if (epoch > 0) {  // epoch 0: the unshuffled order 0, 1, ..., n-1
       from_bytes.shuffle(epoch);
@@ -121,7 +121,7 @@ TEMPLATE_TEST_CASE("mini-batches of bytes are the same batches, converted to [0,
       from_bytes.gather(k);
       from_reals.gather(k);
       CHECK(arma::all(from_bytes.indices() == from_reals.indices()));
-      CHECK(arma::all(from_bytes.y() == from_reals.y()));
+      CHECK(arma::all(from_bytes.t() == from_reals.t()));
       // Bit for bit the division pixel / 255 of each gathered column (not a multiplication
       // by 1/255, which differs in the last bit for about half the byte values).
       const arma::Mat<TestType> expected = from_reals.X() / TestType(255);

@@ -96,12 +96,12 @@ TEST_CASE("the fast network trains as nn::Network with nn::Momentum does", "[fas
   for (int step = 0; step < 30; ++step) {
     CAPTURE(step);
     const arma::fmat X = random_fmat(12, 16, 1.0, rng);
-    const arma::uvec y = arma::randi<arma::uvec>(16, arma::distr_param(0, 2));
+    const arma::uvec t = arma::randi<arma::uvec>(16, arma::distr_param(0, 2));
     const arma::fmat& out = net.forward(X);
     const arma::fmat& out_fast = fast.forward(X);
     if (step == 0) CHECK(arma::all(arma::vectorise(out_fast == out)));  // forward, bit-equal
-    nn::softmax_cross_entropy(out, y, dZ);
-    nn::softmax_cross_entropy(out_fast, y, dZ_fast);
+    nn::softmax_cross_entropy(out, t, dZ);
+    nn::softmax_cross_entropy(out_fast, t, dZ_fast);
     net.backward(dZ);
     fast.backward(dZ_fast);
     momentum.step(params);

@@ -10,7 +10,7 @@
 #include "support/random.hpp"
 #include "support/tolerances.hpp"
 
-// The finite-difference step for softmax cross-entropy: its gradient entries (P - Y) / n
+// The finite-difference step for softmax cross-entropy: its gradient entries (P - T) / n
 // can be 1e-3 of the loss (a small probability, divided by the batch size), which makes
 // gradient_check.hpp's rounding term eps |f| / h 1000 times larger relative to them; the
 // step that balances it against truncation (h^2) is then ~1e-4 instead of 1e-5.
@@ -23,9 +23,9 @@ using nn::test::kRoundingTolerance;
 using nn::test::random_matrix;
 
 static arma::uvec random_labels(arma::uword n, arma::uword K, std::mt19937_64& rng) {
-  arma::uvec y(n);
-  for (arma::uword j = 0; j < n; ++j) y(j) = rng() % K;
-  return y;
+  arma::uvec t(n);
+  for (arma::uword j = 0; j < n; ++j) t(j) = rng() % K;
+  return t;
 }
 
 TEST_CASE("softmax cross-entropy's gradient matches central finite differences", "[loss]") {
@@ -36,14 +36,14 @@ TEST_CASE("softmax cross-entropy's gradient matches central finite differences",
   std::mt19937_64 rng(K * 100 + n);
   // Logits of spread 1 keep every probability above ~1e-3 (see kStep).
   const arma::mat Z = random_matrix(K, n, 1.0, rng);
-  const arma::uvec y = random_labels(n, K, rng);
+  const arma::uvec t = random_labels(n, K, rng);
   arma::mat dZ;
-  nn::softmax_cross_entropy(Z, y, dZ);
+  nn::softmax_cross_entropy(Z, t, dZ);
   const arma::mat numeric = nn::numerical_gradient(
-      [&](const arma::mat& z) { return nn::softmax_cross_entropy(z, y); }, Z, kStep);
+      [&](const arma::mat& z) { return nn::softmax_cross_entropy(z, t); }, Z, kStep);
   CHECK(nn::relative_error(dZ, numeric) < nn::kGradientCheckTolerance);
-  // And it is (P - Y) / n, as the header says.
-  const arma::mat expected = (nn::softmax(Z) - nn::one_hot(y, K)) / double(n);
+  // And it is (P - T) / n, as the header says.
+  const arma::mat expected = (nn::softmax(Z) - nn::one_hot(t, K)) / double(n);
   CHECK(arma::approx_equal(dZ, expected, "absdiff", kRoundingTolerance));
 }
 
@@ -66,11 +66,11 @@ TEST_CASE("softmax cross-entropy stays finite for huge logits", "[loss]") {
   // e^1000 overflows a double; the log-sum-exp shift keeps every exponent <= 0.
   std::mt19937_64 rng(1);
   const arma::mat Z = random_matrix(5, 6, 1.0, rng);
-  const arma::uvec y = random_labels(6, 5, rng);
+  const arma::uvec t = random_labels(6, 5, rng);
   const arma::mat shifted = Z + 1000.0;
   arma::mat dZ, dZ_shifted;
-  const double loss = nn::softmax_cross_entropy(Z, y, dZ);
-  const double loss_shifted = nn::softmax_cross_entropy(shifted, y, dZ_shifted);
+  const double loss = nn::softmax_cross_entropy(Z, t, dZ);
+  const double loss_shifted = nn::softmax_cross_entropy(shifted, t, dZ_shifted);
   CHECK(std::isfinite(loss_shifted));
   CHECK(loss_shifted == Approx(loss).epsilon(1e-10));  // softmax ignores a common shift
   CHECK(arma::approx_equal(dZ, dZ_shifted, "absdiff", 1e-12));
@@ -86,12 +86,12 @@ TEST_CASE("softmax cross-entropy stays finite for huge logits", "[loss]") {
 TEST_CASE("softmax cross-entropy works in float", "[loss]") {
   std::mt19937_64 rng(2);
   const arma::mat Z = random_matrix(10, 8, 2.0, rng);
-  const arma::uvec y = random_labels(8, 10, rng);
+  const arma::uvec t = random_labels(8, 10, rng);
   const arma::fmat Zf = arma::conv_to<arma::fmat>::from(Z);
   arma::mat dZ;
   arma::fmat dZf;
-  const double loss = nn::softmax_cross_entropy(Z, y, dZ);
-  const double loss_f = nn::softmax_cross_entropy(Zf, y, dZf);
+  const double loss = nn::softmax_cross_entropy(Z, t, dZ);
+  const double loss_f = nn::softmax_cross_entropy(Zf, t, dZf);
   CHECK(loss_f == Approx(loss).epsilon(kFloatTolerance));
   CHECK(
       arma::approx_equal(arma::conv_to<arma::mat>::from(dZf), dZ, "absdiff", kFloatTolerance));
@@ -114,16 +114,16 @@ TEST_CASE("losses reject labels and targets that do not fit", "[loss]") {
 }
 
 TEST_CASE("one_hot puts a single 1 in each column", "[loss]") {
-  const arma::mat Y = nn::one_hot(arma::uvec{2, 0, 1}, 3);
+  const arma::mat T = nn::one_hot(arma::uvec{2, 0, 1}, 3);
   const arma::mat expected = {{0, 1, 0}, {0, 0, 1}, {1, 0, 0}};
-  CHECK(arma::approx_equal(Y, expected, "absdiff", 0.0));
+  CHECK(arma::approx_equal(T, expected, "absdiff", 0.0));
   CHECK(nn::one_hot<float>(arma::uvec{1}, 2)(1, 0) == 1.0f);
 }
 
 TEST_CASE("mean squared error: value and gradient", "[loss]") {
   const arma::mat A = {{1.0, 2.0}, {0.5, -1.0}};
-  const arma::mat Y = {{0.0, 2.0}, {0.5, 1.0}};
-  CHECK(nn::mean_squared_error(A, Y) == Approx((1.0 + 0.0 + 0.0 + 4.0) / 4.0));
+  const arma::mat T = {{0.0, 2.0}, {0.5, 1.0}};
+  CHECK(nn::mean_squared_error(A, T) == Approx((1.0 + 0.0 + 0.0 + 4.0) / 4.0));
   std::mt19937_64 rng(3);
   const arma::mat A2 = random_matrix(3, 5, 1.0, rng), Y2 = random_matrix(3, 5, 1.0, rng);
   arma::mat dA;
@@ -133,27 +133,27 @@ TEST_CASE("mean squared error: value and gradient", "[loss]") {
   CHECK(nn::relative_error(dA, numeric) < nn::kGradientCheckTolerance);
   arma::fmat dAf;
   CHECK(nn::mean_squared_error(arma::conv_to<arma::fmat>::from(A),
-                               arma::conv_to<arma::fmat>::from(Y), dAf) == Approx(1.25));
+                               arma::conv_to<arma::fmat>::from(T), dAf) == Approx(1.25));
   CHECK(dAf(1, 1) == Approx(2.0 * -2.0 / 4.0));
 }
 
 TEST_CASE("binary cross-entropy from logits: value, gradient and extreme logits", "[loss]") {
   std::mt19937_64 rng(4);
   const arma::mat Z = random_matrix(2, 6, 2.0, rng);
-  arma::mat Y(2, 6);
-  for (arma::uword k = 0; k < Y.n_elem; ++k) Y(k) = double(rng() % 2);
+  arma::mat T(2, 6);
+  for (arma::uword k = 0; k < T.n_elem; ++k) T(k) = double(rng() % 2);
   // Against the textbook formula with p = sigmoid(z), fine for moderate logits.
   double expected = 0.0;
   for (arma::uword k = 0; k < Z.n_elem; ++k) {
     const double p = 1.0 / (1.0 + std::exp(-Z(k)));
-    expected -= Y(k) * std::log(p) + (1.0 - Y(k)) * std::log(1.0 - p);
+    expected -= T(k) * std::log(p) + (1.0 - T(k)) * std::log(1.0 - p);
   }
   expected /= double(Z.n_elem);
-  CHECK(nn::binary_cross_entropy_with_logits(Z, Y) == Approx(expected).epsilon(1e-12));
+  CHECK(nn::binary_cross_entropy_with_logits(Z, T) == Approx(expected).epsilon(1e-12));
   arma::mat dZ;
-  nn::binary_cross_entropy_with_logits(Z, Y, dZ);
+  nn::binary_cross_entropy_with_logits(Z, T, dZ);
   const arma::mat numeric = nn::numerical_gradient(
-      [&](const arma::mat& z) { return nn::binary_cross_entropy_with_logits(z, Y); }, Z);
+      [&](const arma::mat& z) { return nn::binary_cross_entropy_with_logits(z, T); }, Z);
   CHECK(nn::relative_error(dZ, numeric) < nn::kGradientCheckTolerance);
   // sigmoid(1000) rounds to 1 and log(1 - 1) would be -inf; from logits it is exact.
   const arma::mat far = {{1000.0, -1000.0}};

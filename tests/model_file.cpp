@@ -25,10 +25,10 @@ namespace {
 
 // A network with every activation, random weights AND random biases (Dense::initialize
 // sets b = 0, which would not show a bias that fails to round-trip).
-template <typename T>
-nn::Network<T> sample_network() {
+template <typename Real>
+nn::Network<Real> sample_network() {
   using nn::Activation;
-  nn::Network<T> net(
+  nn::Network<Real> net(
       std::vector<arma::uword>{6, 5, 5, 4, 4, 3},
       std::vector<Activation>{Activation::sigmoid, Activation::tanh, Activation::relu,
                               Activation::step, Activation::identity});
@@ -36,14 +36,15 @@ nn::Network<T> sample_network() {
   net.initialize(nn::Initializer::xavier(), rng);
   std::normal_distribution<double> normal(0.0, 0.5);
   for (std::size_t l = 0; l < net.n_layers(); ++l)
-    for (arma::uword i = 0; i < net.layer(l).b.n_elem; ++i) net.layer(l).b(i) = T(normal(rng));
+    for (arma::uword i = 0; i < net.layer(l).b.n_elem; ++i)
+      net.layer(l).b(i) = Real(normal(rng));
   return net;
 }
 
-template <typename T>
-bool same_bits(const arma::Mat<T>& a, const arma::Mat<T>& b) {
+template <typename Real>
+bool same_bits(const arma::Mat<Real>& a, const arma::Mat<Real>& b) {
   return a.n_rows == b.n_rows && a.n_cols == b.n_cols &&
-         std::memcmp(a.memptr(), b.memptr(), a.n_elem * sizeof(T)) == 0;
+         std::memcmp(a.memptr(), b.memptr(), a.n_elem * sizeof(Real)) == 0;
 }
 
 std::string write_bytes(const std::string& path, const std::string& bytes) {

@@ -71,7 +71,7 @@ TEST_CASE("network backward with softmax cross-entropy matches finite difference
 
   nn::Network<double> net(sizes, hidden);
   arma::mat X;
-  arma::uvec y(batch);
+  arma::uvec t(batch);
   const arma::uword K = sizes.back();
   for (int attempt = 0;; ++attempt) {
     REQUIRE(attempt < 1000);
@@ -81,13 +81,13 @@ TEST_CASE("network backward with softmax cross-entropy matches finite difference
       layer.b = arma::vec(random_matrix(layer.n_outputs(), 1, 0.3, rng));
     }
     X = random_matrix(sizes.front(), batch, 1.0, rng);
-    for (arma::uword j = 0; j < batch; ++j) y(j) = rng() % K;
+    for (arma::uword j = 0; j < batch; ++j) t(j) = rng() % K;
     net.forward(X);
     if (smallest_abs_z(net) > kKinkMargin) break;
   }
   arma::mat dZ;
   check_network_gradients(net, [&](bool backward) {
-    const double loss = nn::softmax_cross_entropy(net.forward(X), y, dZ);
+    const double loss = nn::softmax_cross_entropy(net.forward(X), t, dZ);
     if (backward) net.backward(dZ);
     return loss;
   });
@@ -99,12 +99,12 @@ TEST_CASE("network backward with binary cross-entropy and MSE matches finite dif
   nn::Network<double> net({3, 5, 1}, Activation::tanh);
   net.initialize(nn::Initializer::normal(0.8), rng);
   const arma::mat X = random_matrix(3, 7, 1.0, rng);
-  arma::mat Y(1, 7);
-  for (arma::uword j = 0; j < 7; ++j) Y(j) = double(rng() % 2);
+  arma::mat T(1, 7);
+  for (arma::uword j = 0; j < 7; ++j) T(j) = double(rng() % 2);
   arma::mat dOut;
   SECTION("binary cross-entropy from logits") {
     check_network_gradients(net, [&](bool backward) {
-      const double loss = nn::binary_cross_entropy_with_logits(net.forward(X), Y, dOut);
+      const double loss = nn::binary_cross_entropy_with_logits(net.forward(X), T, dOut);
       if (backward) net.backward(dOut);
       return loss;
     });
@@ -112,7 +112,7 @@ TEST_CASE("network backward with binary cross-entropy and MSE matches finite dif
   SECTION("mean squared error of a sigmoid output") {
     nn::Network<double> sig({3, 5, 2}, Activation::tanh, Activation::sigmoid);
     sig.initialize(nn::Initializer::normal(0.8), rng);
-    const arma::mat Y2 = arma::join_cols(Y, 1.0 - Y);
+    const arma::mat Y2 = arma::join_cols(T, 1.0 - T);
     check_network_gradients(sig, [&](bool backward) {
       const double loss = nn::mean_squared_error(sig.forward(X), Y2, dOut);
       if (backward) sig.backward(dOut);
@@ -132,7 +132,7 @@ TEST_CASE("a freshly initialised K-class network starts at a loss close to ln K"
   std::mt19937_64 rng(2);
   nn::Network<double> net({2, 64, K}, Activation::tanh);
   net.initialize(nn::Initializer::xavier(), rng);
-  const double loss = nn::softmax_cross_entropy(net.forward(data.X), data.y);
+  const double loss = nn::softmax_cross_entropy(net.forward(data.X), data.t);
   CHECK(std::abs(loss - std::log(double(K))) < kInitialLossTolerance);
 }
 
@@ -146,24 +146,24 @@ TEMPLATE_TEST_CASE("a network overfits 20 samples to a near-zero loss", "[networ
   const arma::uvec pick = {1,  2,  3,  4,  5,  6,  7,  11, 12, 13,
                            14, 15, 16, 17, 21, 22, 23, 24, 25, 26};
   const arma::Mat<TestType> X = arma::conv_to<arma::Mat<TestType>>::from(data.X.cols(pick));
-  const arma::uvec y = data.y(pick);
+  const arma::uvec t = data.t(pick);
   std::mt19937_64 rng(3);
   nn::Network<TestType> net({2, 32, 3}, Activation::tanh);
   net.initialize(nn::Initializer::xavier(), rng);
   const std::vector<nn::Parameter<TestType>> params = net.parameters();
   nn::Adam<TestType> adam(0.01);
   arma::Mat<TestType> dZ;
-  const double first = nn::softmax_cross_entropy(net.forward(X), y);
+  const double first = nn::softmax_cross_entropy(net.forward(X), t);
   double loss = first;
   for (int step = 0; step < 2000; ++step) {
-    loss = nn::softmax_cross_entropy(net.forward(X), y, dZ);
+    loss = nn::softmax_cross_entropy(net.forward(X), t, dZ);
     net.backward(dZ);
     adam.step(params);
   }
-  loss = nn::softmax_cross_entropy(net.forward(X), y);
+  loss = nn::softmax_cross_entropy(net.forward(X), t);
   CAPTURE(first, loss);
   CHECK(loss < kOverfitLoss);
-  CHECK(arma::all(net.predict(X) == y));
+  CHECK(arma::all(net.predict(X) == t));
 }
 
 TEST_CASE("a float network computes what a double network does from the same seed",
@@ -234,11 +234,11 @@ TEST_CASE("a training step reuses the layers' buffers once the batch size is sta
   const std::vector<nn::Parameter<float>> params = net.parameters();
   nn::Momentum<float> optimizer(0.01, 0.9);
   const arma::fmat X(50, 32, arma::fill::randu);
-  const arma::uvec y = arma::randi<arma::uvec>(32, arma::distr_param(0, 9));
+  const arma::uvec t = arma::randi<arma::uvec>(32, arma::distr_param(0, 9));
   arma::fmat dZ;
   std::vector<const float*> before;
   for (int step = 0; step < 3; ++step) {
-    nn::softmax_cross_entropy(net.forward(X), y, dZ);
+    nn::softmax_cross_entropy(net.forward(X), t, dZ);
     net.backward(dZ);
     optimizer.step(params);
     std::vector<const float*> now = {dZ.memptr()};

@@ -10,11 +10,11 @@
 // Hand-computed steps repeat the optimiser's arithmetic in double, in a different order.
 constexpr double kStepTolerance = 1e-12;
 
-template <typename T>
-static std::unique_ptr<nn::Optimizer<T>> make(const std::string& name) {
-  if (name == "SGD") return std::make_unique<nn::Sgd<T>>(0.1);
-  if (name == "momentum") return std::make_unique<nn::Momentum<T>>(0.05, 0.9);
-  return std::make_unique<nn::Adam<T>>(0.05);
+template <typename Real>
+static std::unique_ptr<nn::Optimizer<Real>> make(const std::string& name) {
+  if (name == "SGD") return std::make_unique<nn::Sgd<Real>>(0.1);
+  if (name == "momentum") return std::make_unique<nn::Momentum<Real>>(0.05, 0.9);
+  return std::make_unique<nn::Adam<Real>>(0.05);
 }
 
 TEMPLATE_TEST_CASE("every optimiser walks down a quadratic bowl", "[optimizer]", float,

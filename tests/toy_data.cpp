@@ -11,9 +11,9 @@ TEST_CASE("the logic gates are their truth tables", "[toy_data]") {
   for (arma::uword i = 0; i < 4; ++i) {
     const bool p = a.X(0, i) == 1, q = a.X(1, i) == 1;
     CAPTURE(p, q);
-    CHECK(a.y(i) == (p && q));
-    CHECK(o.y(i) == (p || q));
-    CHECK(x.y(i) == (p != q));
+    CHECK(a.t(i) == (p && q));
+    CHECK(o.t(i) == (p || q));
+    CHECK(x.t(i) == (p != q));
   }
 }
 
@@ -38,11 +38,11 @@ TEST_CASE("every generator has the right shape, balanced classes and a seed", "[
     const nn::Dataset d = c.make(seed);
     CHECK(d.X.n_rows == 2);
     CHECK(d.X.n_cols == c.classes * c.per_class);
-    CHECK(d.y.n_elem == d.X.n_cols);
+    CHECK(d.t.n_elem == d.X.n_cols);
     CHECK(d.n_classes() == c.classes);
     CHECK(d.X.is_finite());
     for (arma::uword k = 0; k < c.classes; ++k)
-      CHECK(arma::accu(d.y == k) == c.per_class);  // exactly balanced
+      CHECK(arma::accu(d.t == k) == c.per_class);  // exactly balanced
     // Same seed, same data; another seed, other data.
     CHECK(arma::approx_equal(d.X, c.make(seed).X, "absdiff", 0.0));
     CHECK_FALSE(arma::approx_equal(d.X, c.make(seed + 10).X, "absdiff", 0.0));
@@ -53,7 +53,7 @@ TEST_CASE("blobs lie around their centres", "[toy_data]") {
   const arma::mat centres = {{-2.0, 3.0}, {1.0, -1.0}};
   const nn::Dataset d = nn::blobs(2000, centres, 0.5, 7);
   for (arma::uword k = 0; k < 2; ++k) {
-    const arma::mat Xk = d.X.cols(arma::find(d.y == k));
+    const arma::mat Xk = d.X.cols(arma::find(d.t == k));
     // The mean of 2000 samples with sd 0.5 is within 4 standard errors (0.045) of the centre.
     CHECK(arma::norm(arma::mean(Xk, 1) - centres.col(k)) < 0.05);
     CHECK(arma::stddev(Xk.row(0)) == Approx(0.5).epsilon(0.1));

@@ -65,7 +65,7 @@ double predict(const Perceptron& p, const arma::vec& x) {
 int count_errors(const Perceptron& p, const nn::Dataset& data) {
   int errors = 0;
   for (arma::uword i = 0; i < data.size(); ++i)
-    if (predict(p, data.X.col(i)) != static_cast<double>(data.y(i))) ++errors;
+    if (predict(p, data.X.col(i)) != static_cast<double>(data.t(i))) ++errors;
   return errors;
 }
 
@@ -89,7 +89,7 @@ int train_one_epoch(Perceptron& p, const nn::Dataset& data, double learning_rate
   int corrections = 0;
   for (arma::uword i = 0; i < data.size(); ++i) {
     const arma::vec x = data.X.col(i);                // (2)
-    const double t = static_cast<double>(data.y(i));  // the target, 0 or 1
+    const double t = static_cast<double>(data.t(i));  // the target, 0 or 1
     const double y = predict(p, x);
     p.w += learning_rate * (t - y) * x;
     p.b += learning_rate * (t - y);
@@ -255,13 +255,13 @@ void draw_gate_panel(nn::Plot& plot, const Perceptron& p, nn::Gate gate,
   if (cut.line.size() == 2)
     plot.line("w·x + b = 0", {cut.line[0](0), cut.line[1](0)}, {cut.line[0](1), cut.line[1](1)},
               {.colour = 7, .width = 3});
-  plot.classes(data.X, data.y, {"t = 0", "t = 1"}, 2.2);
+  plot.classes(data.X, data.t, {"t = 0", "t = 1"}, 2.2);
   for (arma::uword i = 0; i < data.size(); ++i) {
     const double x1 = data.X(0, i), x2 = data.X(1, i);
-    if (predict(p, data.X.col(i)) != static_cast<double>(data.y(i)))
+    if (predict(p, data.X.col(i)) != static_cast<double>(data.t(i)))
       plot.points("wrong", {x1}, {x2},
                   {.colour = 4, .width = 2, .point_size = 4.5, .point_type = 6}, {1.0});
-    if (label_targets) label_target(plot, x1, x2, data.y(i));
+    if (label_targets) label_target(plot, x1, x2, data.t(i));
   }
 }
 
@@ -305,9 +305,9 @@ void draw_epochs(const History& h, const std::string& out) {
   table.title("the data: x_1 AND x_2").xlabel("x_1").ylabel("x_2").square().key("off");
   table.xrange(kLo, kHi).yrange(kLo, kHi);
   table.command("set xtics 0,1,1").command("set ytics 0,1,1");
-  table.classes(data.X, data.y, {"t = 0", "t = 1"}, 2.2);
+  table.classes(data.X, data.t, {"t = 0", "t = 1"}, 2.2);
   for (arma::uword i = 0; i < data.size(); ++i)
-    label_target(table, data.X(0, i), data.X(1, i), data.y(i));
+    label_target(table, data.X(0, i), data.X(1, i), data.t(i));
   for (std::size_t k = 0; k < picks.size(); ++k) {
     const int e = picks[k];
     draw_gate_panel(fig.panel(k + 1), h.after_epoch[e], h.gate,

@@ -258,7 +258,7 @@ enum class OnDivergence { stop_chapter, end_run };
 
 Run train(Loss loss, const nn::Dataset& data, Neuron neuron, double learning_rate, int epochs,
           OnDivergence on_divergence = OnDivergence::stop_chapter) {
-  const arma::rowvec T = arma::conv_to<arma::rowvec>::from(data.y);  // targets T (1 x m)
+  const arma::rowvec T = arma::conv_to<arma::rowvec>::from(data.t);  // targets T (1 x m)
   Run run{loss, learning_rate, {}, {}};
   for (int epoch = 0; epoch <= epochs; ++epoch) {             // epoch 0 records the start
     const arma::rowvec Z = neuron.w.t() * data.X + neuron.b;  // 2. forward  (1 x m)
@@ -281,7 +281,7 @@ Run train(Loss loss, const nn::Dataset& data, Neuron neuron, double learning_rat
 double accuracy(const Neuron& neuron, const nn::Dataset& data) {
   const arma::rowvec A = forward(neuron, data.X);
   const arma::urowvec predicted = A >= 0.5;
-  return static_cast<double>(arma::accu(predicted == data.y.t())) / data.size();
+  return static_cast<double>(arma::accu(predicted == data.t.t())) / data.size();
 }
 
 // Section 5's two runs, from the same start: one with the loss --loss chose, one with the
@@ -422,7 +422,7 @@ std::vector<Run> section7_learning_rates(const nn::Dataset& data, const Descent&
 constexpr arma::uword kSurfaceGrid = 61;  // grid points per axis
 
 void draw_surface_panel(nn::Plot& plot, const Run& run, const nn::Dataset& data, double half) {
-  const arma::rowvec T = arma::conv_to<arma::rowvec>::from(data.y);
+  const arma::rowvec T = arma::conv_to<arma::rowvec>::from(data.t);
   const double b = run.path.back().b;
   const nn::Grid grid(-half, half, -half, half, kSurfaceGrid);
   const arma::mat P = grid.points();  // (2 x G): one (w1, w2) per column
@@ -585,7 +585,7 @@ void draw_boundary(const Run& run, const nn::Dataset& data, const std::string& o
   // Light tints instead of full colours behind the points, so the points stand out.
   fig.command("set palette defined (0 '" + nn::tint(0) + "', 1 '#FFFFFF', 2 '" + nn::tint(1) +
               "')");
-  fig.classes(data.X, data.y, {"class 0 (t = 0)", "class 1 (t = 1)"});
+  fig.classes(data.X, data.t, {"class 0 (t = 0)", "class 1 (t = 1)"});
   // The line w . x + b = 0, where y = 0.5: through the point -b w / |w|^2 (the nearest to
   // the origin), perpendicular to w. Drawn long; the plot clips it.
   const arma::vec foot = -neuron.b * neuron.w / arma::dot(neuron.w, neuron.w);

@@ -214,11 +214,11 @@ XorAnswers section2_xor_network(const TwoLayerNet& net, const nn::Dataset& xor_d
   print_matrix("Y = A2 = g(W2 A1 + b2)", a.pass.Y, "");
   for (arma::uword i = 0; i < 4; ++i) {
     const int answer = a.pass.Y(0, i) >= 0.5 ? 1 : 0;
-    const bool ok = answer == static_cast<int>(xor_data.y(i));
+    const bool ok = answer == static_cast<int>(xor_data.t(i));
     a.right += ok;
     std::cout << "  x = (" << nn::num(X(0, i)) << ", " << nn::num(X(1, i)) << ")  ->  h = ("
               << nn::num(a.pass.A1(0, i), "%.6f") << ", " << nn::num(a.pass.A1(1, i), "%.6f")
-              << ")  ->  y = " << nn::num(a.pass.Y(0, i), "%.6f") << "   XOR " << xor_data.y(i)
+              << ")  ->  y = " << nn::num(a.pass.Y(0, i), "%.6f") << "   XOR " << xor_data.t(i)
               << ", answer " << answer << (ok ? "  right" : "  WRONG") << "\n";
   }
   std::cout << "\n";
@@ -244,7 +244,7 @@ void unit_line(nn::Plot& plot, const Layer& layer, arma::uword i, double lo, dou
 void xor_points(nn::Plot& plot, const arma::mat& P, const nn::Dataset& xor_data,
                 const arma::rowvec& y) {
   for (arma::uword k = 0; k < 2; ++k) {
-    const arma::uvec idx = arma::find(xor_data.y == k);
+    const arma::uvec idx = arma::find(xor_data.t == k);
     const arma::mat Pk = P.cols(idx);
     const arma::rowvec yk = y.cols(idx);
     plot.points("XOR = " + std::to_string(k), Pk.row(0).t(), Pk.row(1).t(),
@@ -288,7 +288,7 @@ void draw_hidden_space(const TwoLayerNet& net, const nn::Dataset& xor_data, cons
   nn::Plot& hid = fig.panel(1);
   // The title says what this network's output line does, for whatever flags made it.
   int right = 0;
-  for (arma::uword s = 0; s < 4; ++s) right += (pass.Y(0, s) >= 0.5 ? 1u : 0u) == xor_data.y(s);
+  for (arma::uword s = 0; s < 4; ++s) right += (pass.Y(0, s) >= 0.5 ? 1u : 0u) == xor_data.t(s);
   hid.title(right == 4 ? std::string("Hidden space (h_1, h_2): now one line does")
                        : "Hidden space (h_1, h_2): the output line gets " +
                              std::to_string(right) + " of 4 right")
@@ -342,7 +342,7 @@ void draw_decision_region(const TwoLayerNet& net, const nn::Dataset& xor_data,
             {.colour = 2, .width = 2.5, .dashed = true});
   unit_line(fig, net.hidden, 1, -0.5, 1.5, "AND unit's line z_{1,2} = 0",
             {.colour = 3, .width = 2.5, .dashed = true});
-  fig.classes(xor_data.X, xor_data.y, {"XOR = 0", "XOR = 1"}, 2.4);
+  fig.classes(xor_data.X, xor_data.t, {"XOR = 0", "XOR = 1"}, 2.4);
   const auto network_answer = [&](const arma::mat& P) { return forward(net, P).Y; };
   answer_label(fig, network_answer, 0.5, 0.5);
   answer_label(fig, network_answer, -0.15, -0.35);

@@ -508,7 +508,7 @@ void draw_boundaries(const Training& t, const nn::Dataset& data, const std::stri
     p.command("set palette defined (0 '" + nn::tint(0) + "', 1 '#FFFFFF', 2 '" + nn::tint(1) +
               "')");
     p.contour("a_2 = 0.5", grid.xs, grid.ys, V, {0.5}, {.colour = 7, .width = 2.5});
-    p.classes(data.X, data.y, kClassNames, 2.0);
+    p.classes(data.X, data.t, kClassNames, 2.0);
   }
   fig.save(out);
 }
@@ -566,7 +566,7 @@ void draw_hidden_units(const TwoLayerNet& net, const nn::Dataset& data, const st
     arma::vec lx, ly;
     line_across_plane(w1, w2, b, lx, ly);
     p.line("w·x + b = 0", lx, ly, {.colour = 7, .width = 2.5});
-    p.classes(data.X, data.y, kClassNames, 2.0);
+    p.classes(data.X, data.t, kClassNames, 2.0);
   }
   // The output, with every hidden unit's line on it: its boundary is made of their pieces.
   nn::Plot& p = fig.panel(static_cast<std::size_t>(H));
@@ -586,7 +586,7 @@ void draw_hidden_units(const TwoLayerNet& net, const nn::Dataset& data, const st
     if (line_label_point(w1, w2, b, 0.3 * (j - (H - 1) / 2.0), x, y))
       p.label(x, y, std::to_string(j + 1), "center boxed");
   }
-  p.classes(data.X, data.y, kClassNames, 2.0);
+  p.classes(data.X, data.t, kClassNames, 2.0);
   for (int k = panels; k < rows * cols; ++k)  // the panels left over stay blank
     fig.panel(static_cast<std::size_t>(k)).no_axes().xrange(0, 1).yrange(0, 1);
   fig.save(out);
@@ -765,7 +765,7 @@ int main(int argc, char** argv) {
               << "===========================\n\n";
     const nn::Dataset data = nn::logic_gate(nn::Gate::XOR);
     const arma::mat& X = data.X;                                    // (2 x 4)
-    const arma::mat T = arma::conv_to<arma::rowvec>::from(data.y);  // (1 x 4): the targets
+    const arma::mat T = arma::conv_to<arma::rowvec>::from(data.t);  // (1 x 4): the targets
 
     // Sections 1 to 5 are the functions train() calls. Before training: one sample worked
     // through the random start by hand (section 4 with numbers), then the gradient check

@@ -42,13 +42,14 @@
 
 namespace {
 
-// Shapes, for n samples, a mini-batch of B of them, H hidden units and K = 3 classes
+// Shapes, for N samples, a mini-batch of m of them, H hidden units and K = 3 classes
 // (one sample per column, as always):
-//   X  (2 x n)   the spiral's points      y  (n)   their classes, 0..K-1
-//   Xb (2 x B)   one mini-batch           yb (B)   its classes
-//   Z  (K x B)   the logits: the output layer's score for each class and sample
-//   P  (K x B)   softmax(Z): the probability of each class, every column sums to 1
-//   dZ (K x B)   dL/dZ = (P - Y) / B, where backpropagation starts
+//   X  (2 x N)   the spiral's points      t  (N)   their classes (the targets), 0..K-1
+//   Xb (2 x m)   one mini-batch           tb (m)   its targets
+//   Z  (K x m)   the logits: the output layer's score for each class and sample
+//   P  (K x m)   softmax(Z): the probability of each class, every column sums to 1;
+//                the network's output y from this chapter on
+//   dZ (K x m)   dL/dZ = (P - T) / m, T = one_hot(t), where backpropagation starts
 
 // A loss to six decimals, or in e-notation once it is too large for that to be readable.
 std::string loss_text(double loss) {
@@ -71,7 +72,7 @@ struct Settings {
 //   chapter 05           common/ (this chapter)
 //   1. initialise()      nn::Network(sizes, ...) and Dense::initialize(Initializer, rng)
 //   2. forward()         Network::forward(X): Dense::forward, layer after layer
-//   3. loss()            nn::softmax_cross_entropy(Z, y, dZ): the loss, and dL/dZ
+//   3. loss()            nn::softmax_cross_entropy(Z, t, dZ): the loss, and dL/dZ
 //   4. backward()        Network::backward(dZ): Dense::backward, from the last layer back
 //   5. update()          nn::Sgd::step(parameters): theta <- theta - lr dtheta, for every
 //                        W and b of every layer
@@ -82,7 +83,7 @@ struct Settings {
 // ---------------------------------------------------------------------------------------
 
 // [listing naive_softmax]
-// Softmax straight from its definition, P_k = e^{z_k} / sum_i e^{z_i}. Correct on paper,
+// Softmax straight from its definition, p_k = e^{z_k} / sum_i e^{z_i}. Correct on paper,
 // but e^{z} overflows a double for z > 709.78: then it is inf / inf = NaN.
 arma::vec naive_softmax(const arma::vec& z) {
   const arma::vec e = arma::exp(z);
@@ -112,11 +113,12 @@ void section2_softmax_overflow() {
 }
 
 // ---------------------------------------------------------------------------------------
-// 3. The loss: cross-entropy, and why dZ = (P - Y) / m
+// 3. The loss: cross-entropy, and why dZ = (P - T) / m
 // ---------------------------------------------------------------------------------------
 //
-// nn::softmax_cross_entropy(Z, y, dZ) in common/loss.hpp: the mean of -ln P(true class)
-// over the batch, and its gradient dZ = (P - Y) / m, where backpropagation starts.
+// nn::softmax_cross_entropy(Z, t, dZ) in common/loss.hpp: the mean of -ln p_t (the
+// probability of the true class t) over the batch of m samples, and its gradient
+// dZ = (P - T) / m, where backpropagation starts.
 
 // ---------------------------------------------------------------------------------------
 // 4. Mini-batch stochastic gradient descent
@@ -130,10 +132,10 @@ struct History {
 // [listing measure]
 // The mean loss and the fraction of samples classified right, over the whole data set.
 void measure(nn::Network<double>& net, const nn::Dataset& data, History& history) {
-  const arma::mat& Z = net.forward(data.X);  // (K x n) logits
-  history.loss.push_back(nn::softmax_cross_entropy(Z, data.y));
-  const arma::uvec predicted = arma::index_max(Z, 0).t();  // (n) the row of the largest logit
-  history.accuracy.push_back(nn::accuracy(predicted, data.y));
+  const arma::mat& Z = net.forward(data.X);  // (K x N) logits
+  history.loss.push_back(nn::softmax_cross_entropy(Z, data.t));
+  const arma::uvec predicted = arma::index_max(Z, 0).t();  // (N) the row of the largest logit
+  history.accuracy.push_back(nn::accuracy(predicted, data.t));
 }
 // [end measure]
 
@@ -142,16 +144,16 @@ History train(nn::Network<double>& net, const nn::Dataset& data, const Settings&
               unsigned seed) {
   std::vector<nn::Parameter<double>> params = net.parameters();  // {W1, b1, W2, b2, ...}
   nn::Sgd<double> optimizer(s.learning_rate);
-  nn::MiniBatches<double> batches(data.X, data.y, s.batch_size, seed);
-  arma::mat dZ;  // (K x B), reused by every step
+  nn::MiniBatches<double> batches(data.X, data.t, s.batch_size, seed);
+  arma::mat dZ;  // (K x m), reused by every step
   History history;
   measure(net, data, history);  // epoch 0: before any update
   for (long epoch = 1; epoch <= s.epochs; ++epoch) {
     batches.shuffle(epoch);  // a new order of the samples in every epoch
     for (arma::uword k = 0; k < batches.count(); ++k) {
-      batches.gather(k);                              // Xb (2 x B) and yb (B)
-      const arma::mat& Z = net.forward(batches.X());  // 2. forward: Z (K x B)
-      nn::softmax_cross_entropy(Z, batches.y(), dZ);  // 3. loss, and dZ = (P - Y) / B
+      batches.gather(k);                              // Xb (2 x m) and tb (m)
+      const arma::mat& Z = net.forward(batches.X());  // 2. forward: Z (K x m)
+      nn::softmax_cross_entropy(Z, batches.t(), dZ);  // 3. loss, and dZ = (P - T) / m
       net.backward(dZ);                               // 4. backward: every dW and db
       optimizer.step(params);                         // 5. update: W <- W - lr dW, ...
     }
@@ -169,11 +171,11 @@ struct Model {
 };
 
 // train(), with the model's name in front of the message when it diverges.
-void train_model(Model& m, const nn::Dataset& data, const Settings& s, unsigned seed) {
+void train_model(Model& model, const nn::Dataset& data, const Settings& s, unsigned seed) {
   try {
-    m.history = train(m.net, data, s, seed);
+    model.history = train(model.net, data, s, seed);
   } catch (const nn::Diverged& e) {
-    throw nn::Diverged(m.name + ": " + e.what());
+    throw nn::Diverged(model.name + ": " + e.what());
   }
 }
 
@@ -211,9 +213,9 @@ std::vector<Model> section5_data_and_models(const nn::Dataset& data, const Setti
   models.push_back({"MLP 2-" + std::to_string(s.hidden) + "-3",
                     make_model({2, s.hidden, kClasses}, rng, kOutputInit),
                     {}});
-  const arma::uword n = data.size();
-  const arma::uword batches_per_epoch = (n + s.batch_size - 1) / s.batch_size;
-  std::cout << "The data: " << kClasses << " spiral arms of " << kPerClass << " points (" << n
+  const arma::uword N = data.size();
+  const arma::uword batches_per_epoch = (N + s.batch_size - 1) / s.batch_size;
+  std::cout << "The data: " << kClasses << " spiral arms of " << kPerClass << " points (" << N
             << " in all), seed " << s.seed << ".\n"
             << "Two models, both trained by mini-batch SGD: " << s.epochs << " epochs of "
             << batches_per_epoch << (batches_per_epoch == 1 ? " batch of " : " batches of ")
@@ -269,16 +271,16 @@ std::vector<long> shown_epochs(long epochs) {
 
 // Trains both models on the same batches; prints their loss and accuracy at a few epochs.
 void section7_training(std::vector<Model>& models, const nn::Dataset& data, const Settings& s) {
-  for (Model& m : models) train_model(m, data, s, s.seed);
+  for (Model& model : models) train_model(model, data, s, s.seed);
   std::cout << "Training: loss and accuracy on all " << data.size()
             << " points after each epoch\n";
   std::printf("  %6s   %-20s   %s\n", "", models[0].name.c_str(), models[1].name.c_str());
   std::printf("  %6s   %10s %9s   %10s %9s\n", "epoch", "loss", "accuracy", "loss", "accuracy");
   for (long e : shown_epochs(s.epochs)) {
     std::printf("  %6ld", e);
-    for (const Model& m : models)
-      std::printf("   %10s %9s", loss_text(m.history.loss[e]).c_str(),
-                  nn::percent(m.history.accuracy[e]).c_str());
+    for (const Model& model : models)
+      std::printf("   %10s %9s", loss_text(model.history.loss[e]).c_str(),
+                  nn::percent(model.history.accuracy[e]).c_str());
     std::printf("\n");
   }
   std::cout << "\n";
@@ -296,7 +298,7 @@ nn::Dataset tiny_subset(const nn::Dataset& data, unsigned seed) {
   const arma::uvec pick = nn::epoch_order(data.size(), seed, 0).head(kTinySize);
   nn::Dataset tiny;
   nn::gather_columns(data.X, pick, tiny.X);
-  tiny.y = data.y.elem(pick);
+  tiny.t = data.t.elem(pick);
   tiny.class_names = data.class_names;
   return tiny;
 }
@@ -316,12 +318,12 @@ void section8_learn_by_heart(const nn::Dataset& data, const Settings& s) {
   models.push_back({"MLP 2-" + std::to_string(s.hidden) + "-3",
                     make_model({2, s.hidden, kClasses}, rng, kOutputInit),
                     {}});
-  for (Model& m : models) {
-    train_model(m, tiny, tiny_settings, s.seed);
-    std::printf("  %-14s loss %s -> %s, accuracy %s\n", m.name.c_str(),
-                loss_text(m.history.loss.front()).c_str(),
-                loss_text(m.history.loss.back()).c_str(),
-                nn::percent(m.history.accuracy.back()).c_str());
+  for (Model& model : models) {
+    train_model(model, tiny, tiny_settings, s.seed);
+    std::printf("  %-14s loss %s -> %s, accuracy %s\n", model.name.c_str(),
+                loss_text(model.history.loss.front()).c_str(),
+                loss_text(model.history.loss.back()).c_str(),
+                nn::percent(model.history.accuracy.back()).c_str());
   }
   std::cout << "\n";
 }
@@ -335,7 +337,7 @@ void section8_learn_by_heart(const nn::Dataset& data, const Settings& s) {
 // gradient reaches its weights, and it never comes back ("dead").
 arma::uword active_hidden_units(nn::Network<double>& net, const arma::mat& X) {
   net.forward(X);
-  const arma::mat& A1 = net.layer(0).A();  // (H x n)
+  const arma::mat& A1 = net.layer(0).A();  // (H x N)
   arma::uword active = 0;
   for (arma::uword i = 0; i < A1.n_rows; ++i) active += arma::any(A1.row(i) > 0.0) ? 1 : 0;
   return active;
@@ -345,18 +347,19 @@ void print_results(std::vector<Model>& models, const nn::Dataset& data, const Se
   const double ln_K = std::log(double(kClasses));
   std::cout << "Results (seed " << s.seed << ", " << data.size() << " training points)\n";
   std::printf("  %-14s %10s %12s %10s\n", "model", "parameters", "final loss", "accuracy");
-  for (const Model& m : models)
-    std::printf("  %-14s %10u %12s %10s\n", m.name.c_str(), unsigned(m.net.n_parameters()),
-                loss_text(m.history.loss.back()).c_str(),
-                nn::percent(m.history.accuracy.back()).c_str());
+  for (const Model& model : models)
+    std::printf("  %-14s %10u %12s %10s\n", model.name.c_str(),
+                unsigned(model.net.n_parameters()),
+                loss_text(model.history.loss.back()).c_str(),
+                nn::percent(model.history.accuracy.back()).c_str());
   std::printf("  %-14s %10s %12s %10s\n", "guessing", "", nn::num(ln_K, "%.6f").c_str(),
               nn::percent(1.0 / kClasses).c_str());
   std::printf("  %s: %u of its %u hidden units are active (output > 0) on some point\n",
               models[1].name.c_str(), unsigned(active_hidden_units(models[1].net, data.X)),
               unsigned(s.hidden));
-  for (const Model& m : models)
-    if (m.history.loss.back() >= ln_K)
-      std::cout << "  Note: " << m.name
+  for (const Model& model : models)
+    if (model.history.loss.back() >= ln_K)
+      std::cout << "  Note: " << model.name
                 << " ends with a loss above ln 3, worse than giving every class 1/3.\n"
                    "  The learning rate is probably too large; try a smaller "
                    "--learning-rate.\n";
@@ -372,16 +375,16 @@ constexpr arma::uword kGridPoints = 81;    // per axis: (81 x 81) predictions pe
 
 void draw_regions(std::vector<Model>& models, const nn::Dataset& data, const std::string& out) {
   const nn::Grid grid(kLo, kHi, kLo, kHi, kGridPoints);
-  const arma::mat P = grid.points();  // (2 x 81*81), one grid point per column
+  const arma::mat X = grid.points();  // (2 x 81*81), one grid point per column
   nn::Figure fig("regions", 1300, 700);
   fig.layout(1, static_cast<int>(models.size()),
              "The class each model predicts over the plane (background) and the " +
                  std::to_string(data.size()) + " training points");
-  for (std::size_t m = 0; m < models.size(); ++m) {
-    const arma::urowvec predicted = models[m].net.predict(P).t();  // (81*81)
-    nn::Plot& p = fig.panel(m);
-    p.title(models[m].name + ": training accuracy " +
-            nn::percent(models[m].history.accuracy.back()))
+  for (std::size_t k = 0; k < models.size(); ++k) {
+    const arma::urowvec predicted = models[k].net.predict(X).t();  // (81*81)
+    nn::Plot& p = fig.panel(k);
+    p.title(models[k].name + ": training accuracy " +
+            nn::percent(models[k].history.accuracy.back()))
         .xlabel("x_1")
         .ylabel("x_2")
         .square()
@@ -389,7 +392,7 @@ void draw_regions(std::vector<Model>& models, const nn::Dataset& data, const std
         .yrange(kLo, kHi)
         .key("below horizontal");
     p.regions("region", grid.xs, grid.ys, grid.reshape(predicted), static_cast<int>(kClasses));
-    p.classes(data.X, data.y, data.class_names, 1.0);
+    p.classes(data.X, data.t, data.class_names, 1.0);
   }
   fig.save(out);
 }
@@ -398,8 +401,8 @@ void draw_curves(const std::vector<Model>& models, const std::string& out) {
   const long epochs = static_cast<long>(models.front().history.loss.size()) - 1;
   const arma::vec epoch = arma::regspace(0, static_cast<double>(epochs));
   double lowest = std::numeric_limits<double>::infinity();
-  for (const Model& m : models)
-    for (double l : m.history.loss) lowest = std::min(lowest, l);
+  for (const Model& model : models)
+    for (double l : model.history.loss) lowest = std::min(lowest, l);
   nn::Figure fig("curves", 1300, 560);
   fig.layout(1, 2, "Training, epoch by epoch, measured on all the training points");
   nn::Plot& left = fig.panel(0);
@@ -415,10 +418,10 @@ void draw_curves(const std::vector<Model>& models, const std::string& out) {
       .ylabel("fraction of points classified right")
       .yrange(0, 1.05)
       .key("bottom right");
-  for (std::size_t m = 0; m < models.size(); ++m) {
-    const nn::Style style{.colour = 3 + static_cast<int>(m), .width = 2.5};
-    left.line(models[m].name, epoch, arma::vec(models[m].history.loss), style);
-    right.line(models[m].name, epoch, arma::vec(models[m].history.accuracy), style);
+  for (std::size_t k = 0; k < models.size(); ++k) {
+    const nn::Style style{.colour = 3 + static_cast<int>(k), .width = 2.5};
+    left.line(models[k].name, epoch, arma::vec(models[k].history.loss), style);
+    right.line(models[k].name, epoch, arma::vec(models[k].history.accuracy), style);
   }
   const nn::Style guess{.colour = 7, .width = 1.5, .dashed = true};
   const double ln_K = std::log(double(kClasses));

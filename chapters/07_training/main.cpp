@@ -79,7 +79,7 @@ constexpr double kSpiralNoise = 0.2;
 // The spiral as the networks take it, in float.
 struct Spiral {
   Matrix X;      // (2 x 300): one point per column
-  arma::uvec y;  // (300): its arm, 0..2
+  arma::uvec t;  // (300): its arm, the target, 0..2
 };
 
 // [listing network]
@@ -122,20 +122,20 @@ const Start kTooLarge = {"normal(1), too large", nn::Initializer::normal(1.0), 4
 // every run with the same seed sees the same batches in the same order. A loss that is NaN,
 // inf or 10 times the start stops training: nn::stop_if_diverged throws nn::Diverged.
 void train(nn::Network<Real>& net, nn::Optimizer<Real>& optimizer, const Matrix& X,
-           const arma::uvec& y, const Settings& s, unsigned seed, std::vector<double>& losses) {
+           const arma::uvec& t, const Settings& s, unsigned seed, std::vector<double>& losses) {
   const std::vector<nn::Parameter<Real>> params = net.parameters();
-  nn::MiniBatches<Real> batches(X, y, s.batch_size, seed);
-  Matrix dZ;  // (3 x batch)
-  losses = {nn::softmax_cross_entropy(net.forward(X), y)};
+  nn::MiniBatches<Real> batches(X, t, s.batch_size, seed);
+  Matrix dZ;  // (3 x m)
+  losses = {nn::softmax_cross_entropy(net.forward(X), t)};
   for (long epoch = 1; epoch <= s.epochs; ++epoch) {
     batches.shuffle(arma::uword(epoch));
     for (arma::uword k = 0; k < batches.count(); ++k) {
       batches.gather(k);
-      nn::softmax_cross_entropy(net.forward(batches.X()), batches.y(), dZ);
+      nn::softmax_cross_entropy(net.forward(batches.X()), batches.t(), dZ);
       net.backward(dZ);
       optimizer.step(params);  // the one line in which SGD, momentum and Adam differ
     }
-    const double loss = nn::softmax_cross_entropy(net.forward(X), y);
+    const double loss = nn::softmax_cross_entropy(net.forward(X), t);
     nn::stop_if_diverged(loss, epoch, optimizer.learning_rate(), losses.front());
     losses.push_back(loss);
   }
@@ -200,7 +200,7 @@ Spiral the_deep_network(const Settings& s) {
   std::cout << "The problem: chapter 06's spiral, " << kArms << " arms of " << kPerArm
             << " points.\nThe network: 2 inputs, " << s.depth << " hidden layers of " << s.width
             << " units, " << kArms << " outputs (softmax cross-entropy), in float.\n\n";
-  return {arma::conv_to<Matrix>::from(data.X), data.y};
+  return {arma::conv_to<Matrix>::from(data.X), data.t};
 }
 
 // ---------------------------------------------------------------------------------------
@@ -223,9 +223,9 @@ struct LayerStats {
 // One forward and one backward pass over the whole data set X (2 x 300) from the network's
 // current weights. For every hidden layer l: how widely its outputs A_l (width x 300) and
 // its weight gradients dW_l (width x n_in) are spread.
-LayerStats layer_statistics(nn::Network<Real>& net, const Matrix& X, const arma::uvec& y) {
+LayerStats layer_statistics(nn::Network<Real>& net, const Matrix& X, const arma::uvec& t) {
   Matrix dZ;                                         // (3 x 300) dL/d(logits)
-  nn::softmax_cross_entropy(net.forward(X), y, dZ);  // forward, the loss and its gradient
+  nn::softmax_cross_entropy(net.forward(X), t, dZ);  // forward, the loss and its gradient
   net.backward(dZ);                                  // fills every layer's dW
   const arma::uword depth = net.n_layers() - 1;      // the last layer is the output layer
   LayerStats s{arma::vec(depth), arma::vec(depth), arma::vec(depth)};
@@ -290,8 +290,8 @@ InitStudy section1_spread_per_layer(const Spiral& data, const Settings& s) {
   for (const Start& start : {kTooSmall, kXavier, kHe, kTooLarge}) {
     nn::Network<Real> tanh_net = started_network(s, nn::Activation::tanh, start.init, s.seed);
     nn::Network<Real> relu_net = started_network(s, nn::Activation::relu, start.init, s.seed);
-    study.stats.push_back({start, layer_statistics(tanh_net, data.X, data.y),
-                           layer_statistics(relu_net, data.X, data.y)});
+    study.stats.push_back({start, layer_statistics(tanh_net, data.X, data.t),
+                           layer_statistics(relu_net, data.X, data.t)});
     if (start.init.kind != nn::Initializer::Kind::he) {  // too small, Xavier, too large
       TanhHistograms h{start, {}};
       for (arma::uword l : study.hist_layers) {
@@ -381,7 +381,7 @@ double section2_symmetry(const Spiral& data, const Settings& s) {
   std::cout << "\n2. Symmetry: starts in which the units of each layer are identical\n";
   nn::Network<Real> zero_net =
       started_network(s, nn::Activation::relu, nn::Initializer::zeros(), s.seed);
-  const LayerStats zero_stats = layer_statistics(zero_net, data.X, data.y);
+  const LayerStats zero_stats = layer_statistics(zero_net, data.X, data.t);
   std::cout << "   zeros, at the start: the largest sd of any hidden A_l is "
             << nn::num(zero_stats.activation_sd.max()) << ", of any hidden dW_l "
             << nn::num(zero_stats.gradient_sd.max()) << "\n";
@@ -389,7 +389,7 @@ double section2_symmetry(const Spiral& data, const Settings& s) {
     const nn::Network<Real> before = zero_net;
     nn::Momentum<Real> optimizer(s.learning_rate, s.momentum);
     std::vector<double> losses;
-    train(zero_net, optimizer, data.X, data.y, s, s.seed, losses);
+    train(zero_net, optimizer, data.X, data.t, s, s.seed, losses);
     std::cout << "   zeros, after " << epochs_text(s) << " of momentum (section 3's): the "
               << "hidden weights and biases\n     moved by at most "
               << nn::num(largest_change(before, zero_net)) << "; loss "
@@ -400,14 +400,14 @@ double section2_symmetry(const Spiral& data, const Settings& s) {
   const nn::Network<Real> before = net;
   nn::Momentum<Real> optimizer(s.learning_rate, s.momentum);
   std::vector<double> losses;
-  train(net, optimizer, data.X, data.y, s, s.seed, losses);
+  train(net, optimizer, data.X, data.t, s, s.seed, losses);
   const double difference = largest_unit_difference(net);
   std::cout << "   every weight 1/n_in, after " << epochs_text(s)
             << " of momentum: the weights moved by up to "
             << nn::num(largest_change(before, net))
             << ",\n     yet the largest difference between two units of a layer is "
             << nn::num(difference) << ";\n     loss " << loss_text(losses.back())
-            << ", accuracy " << nn::percent(nn::accuracy(net.predict(data.X), data.y)) << "\n";
+            << ", accuracy " << nn::percent(nn::accuracy(net.predict(data.X), data.t)) << "\n";
   return difference;
 }
 
@@ -429,8 +429,8 @@ std::vector<Run> section3_train_from_each_start(const Spiral& data, const Settin
     nn::Momentum<Real> optimizer(s.learning_rate, s.momentum);
     Run run{start.label, start.colour, {}};
     try {
-      train(net, optimizer, data.X, data.y, s, s.seed, run.losses);
-      run.accuracy = nn::accuracy(net.predict(data.X), data.y);
+      train(net, optimizer, data.X, data.t, s, s.seed, run.losses);
+      run.accuracy = nn::accuracy(net.predict(data.X), data.t);
     } catch (const nn::Diverged& e) {
       run.diverged_at = long(run.losses.size());
       const std::string why = e.what();
@@ -449,28 +449,28 @@ std::vector<Run> section3_train_from_each_start(const Spiral& data, const Settin
 // ---------------------------------------------------------------------------------------
 
 // [listing ravine]
-// L(w) = (a w1^2 + c w2^2) / 2 with a = 0.01 and c = 1: a valley 10 times longer (along
-// w1) than wide (across, along w2), lowest at w = (0, 0). Its gradient (a w1, c w2) is 100
-// times steeper across the valley than along it.
-constexpr double kRavineA = 0.01, kRavineC = 1.0;
+// L(w) = (alpha w1^2 + gamma w2^2) / 2 with alpha = 0.01 and gamma = 1: a valley 10 times
+// longer (along w1) than wide (across, along w2), lowest at w = (0, 0). Its gradient
+// (alpha w1, gamma w2) is 100 times steeper across the valley than along it.
+constexpr double kRavineAlpha = 0.01, kRavineGamma = 1.0;
 
 double ravine_loss(double w1, double w2) {
-  return 0.5 * (kRavineA * w1 * w1 + kRavineC * w2 * w2);
+  return 0.5 * (kRavineAlpha * w1 * w1 + kRavineGamma * w2 * w2);
 }
 
 // The points an optimiser visits in `steps` steps from `start`. It updates w through the
-// same Parameter list a network hands it: here one 2 x 1 matrix w and its gradient g.
+// same Parameter list a network hands it: here one 2 x 1 matrix w and its gradient dw.
 arma::mat ravine_path(nn::Optimizer<double>& optimizer, const arma::vec& start, int steps) {
   arma::mat w = start;  // (2 x 1)
-  arma::mat g(2, 1);    // dL/dw
-  const std::vector<nn::Parameter<double>> params = {{"w", &w, &g, false}};
+  arma::mat dw(2, 1);   // dL/dw
+  const std::vector<nn::Parameter<double>> params = {{"w", &w, &dw, false}};
   arma::mat path(2, steps + 1);  // one column per point visited
   path.col(0) = w;
-  for (int t = 1; t <= steps; ++t) {
-    g(0) = kRavineA * w(0);
-    g(1) = kRavineC * w(1);
+  for (int k = 1; k <= steps; ++k) {
+    dw(0) = kRavineAlpha * w(0);
+    dw(1) = kRavineGamma * w(1);
     optimizer.step(params);
-    path.col(t) = w;
+    path.col(k) = w;
   }
   return path;
 }
@@ -538,7 +538,7 @@ std::vector<Run> section5_optimisers(const Spiral& data, const Settings& s) {
     nn::Network<Real> net = started_network(s, nn::Activation::relu, kHe.init, s.seed);
     Run run{optimizer.name(), colours[k], {}};
     try {
-      train(net, optimizer, data.X, data.y, s, s.seed, run.losses);
+      train(net, optimizer, data.X, data.t, s, s.seed, run.losses);
     } catch (const nn::Diverged& e) {
       // Name the optimiser, and Adam's own flag.
       std::string why = e.what();
@@ -548,7 +548,7 @@ std::vector<Run> section5_optimisers(const Spiral& data, const Settings& s) {
         why.replace(at, flag.size(), "--adam-learning-rate");
       throw nn::Diverged(optimizer.name() + ": " + why);
     }
-    run.accuracy = nn::accuracy(net.predict(data.X), data.y);
+    run.accuracy = nn::accuracy(net.predict(data.X), data.t);
     print_run(run, s);
     runs.push_back(run);
   }
@@ -713,7 +713,7 @@ void draw_ravine(const std::vector<RavinePath>& paths, const std::string& out) {
     top.points(p.label + " steps", w1, w2,
                {.colour = p.colour, .point_size = 0.6, .in_key = false});
     arma::vec L(w1.n_elem);
-    for (arma::uword t = 0; t < L.n_elem; ++t) L(t) = ravine_loss(w1(t), w2(t));
+    for (arma::uword k = 0; k < L.n_elem; ++k) L(k) = ravine_loss(w1(k), w2(k));
     bottom.line(p.label, steps, L, {.colour = p.colour, .width = 2.0});
   }
   top.points("start", {kRavineStart(0)}, {kRavineStart(1)},

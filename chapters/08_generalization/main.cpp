@@ -46,8 +46,8 @@
 
 namespace {
 
-using T = float;  // the networks compute in float, as chapter 09's does
-using Matrix = arma::Mat<T>;
+using Real = float;  // the networks compute in float, as chapter 09's does
+using Matrix = arma::Mat<Real>;
 
 // ---------------------------------------------------------------------------------------
 // 1. One data set, three jobs: training, validation, test
@@ -60,8 +60,8 @@ constexpr arma::uword kValidation = 150;  // 30%; the test set is the other 30%,
 
 // One of the three sets.
 struct Subset {
-  Matrix X;      // (2 x n): one sample per column
-  arma::uvec y;  // (n): the class of each sample, 0 or 1
+  Matrix X;      // (2 x N): one sample per column, N samples
+  arma::uvec t;  // (N): the target, the class of each sample, 0 or 1
 };
 
 struct Splits {
@@ -79,7 +79,7 @@ Splits split(const nn::Dataset& data, unsigned seed) {
   const arma::uvec validation = order.subvec(kTrain, kTrain + kValidation - 1);
   const arma::uvec test = order.tail(data.size() - kTrain - kValidation);
   auto take = [&](const arma::uvec& idx) {
-    return Subset{arma::conv_to<Matrix>::from(data.X.cols(idx)), data.y(idx)};
+    return Subset{arma::conv_to<Matrix>::from(data.X.cols(idx)), data.t(idx)};
   };
   return {take(train), take(validation), take(test), data.class_names};
 }
@@ -101,8 +101,8 @@ struct Settings {
 Splits section1_the_data(const Settings& s) {
   const Splits data = split(nn::circles(kPerClass, kNoise, s.seed), s.seed);
   std::cout << "Data: a ring around a disc, " << 2 * kPerClass << " samples, noise sd "
-            << kNoise << ", shuffled and split into\n  " << data.train.y.n_elem << " training, "
-            << data.validation.y.n_elem << " validation and " << data.test.y.n_elem
+            << kNoise << ", shuffled and split into\n  " << data.train.t.n_elem << " training, "
+            << data.validation.t.n_elem << " validation and " << data.test.t.n_elem
             << " test samples.\n"
             << "Network: 2-" << kHidden << "-" << kHidden << "-2, ReLU, softmax "
             << "cross-entropy; Adam, learning rate " << s.learning_rate << ", mini-batches of "
@@ -118,14 +118,14 @@ Splits section1_the_data(const Settings& s) {
 // One epoch: every training sample once, in mini-batches, in a new order each epoch.
 // The optimiser was built with weight_decay = lambda, so its step uses dW + lambda W:
 // the gradient of the cross-entropy plus that of the penalty (lambda / 2) ||W||^2.
-void train_one_epoch(nn::Network<T>& net, const std::vector<nn::Parameter<T>>& params,
-                     nn::Optimizer<T>& optimizer, nn::MiniBatches<T>& batches,
+void train_one_epoch(nn::Network<Real>& net, const std::vector<nn::Parameter<Real>>& params,
+                     nn::Optimizer<Real>& optimizer, nn::MiniBatches<Real>& batches,
                      arma::uword epoch, Matrix& dZ) {
   batches.shuffle(epoch);
   for (arma::uword k = 0; k < batches.count(); ++k) {
     batches.gather(k);                           // batches.X() is (2 x 50)
     const Matrix& Z = net.forward(batches.X());  // Z is (2 x 50): the logits
-    nn::softmax_cross_entropy(Z, batches.y(), dZ);
+    nn::softmax_cross_entropy(Z, batches.t(), dZ);
     net.backward(dZ);        // dW and db of every layer
     optimizer.step(params);  // W <- W - step(dW + lambda W);  b <- b - step(db)
   }
@@ -138,10 +138,10 @@ struct Measure {
 };
 
 // [listing measure]
-Measure measure(nn::Network<T>& net, const Subset& set) {
-  const Matrix& Z = net.forward(set.X);                    // Z is (2 x n): the logits
+Measure measure(nn::Network<Real>& net, const Subset& set) {
+  const Matrix& Z = net.forward(set.X);                    // Z is (2 x N): the logits
   const arma::uvec predicted = arma::index_max(Z, 0).t();  // the class of the larger logit
-  return {nn::softmax_cross_entropy(Z, set.y), nn::accuracy(predicted, set.y)};
+  return {nn::softmax_cross_entropy(Z, set.t), nn::accuracy(predicted, set.t)};
 }
 // [end measure]
 
@@ -158,7 +158,7 @@ struct History {  // one entry per epoch, epoch 1 first
 struct Run {
   std::string name;
   double lambda;
-  nn::Network<T> net;  // after the last epoch
+  nn::Network<Real> net;  // after the last epoch
   History history;
   int stop_epoch = 0;  // when early stopping said stop (0: it never did, or did not watch)
 };
@@ -186,7 +186,7 @@ class EarlyStopping {
  public:
   explicit EarlyStopping(int patience) : patience_(patience) {}
 
-  bool should_stop(int epoch, double validation_loss, const nn::Network<T>& net) {
+  bool should_stop(int epoch, double validation_loss, const nn::Network<Real>& net) {
     if (validation_loss < best_loss_) {
       best_loss_ = validation_loss;
       best_epoch_ = epoch;
@@ -198,13 +198,13 @@ class EarlyStopping {
 
   int best_epoch() const { return best_epoch_; }
   double best_loss() const { return best_loss_; }
-  const nn::Network<T>& best() const { return best_; }
+  const nn::Network<Real>& best() const { return best_; }
 
  private:
   int patience_;
   int best_epoch_ = 0;
   double best_loss_ = std::numeric_limits<double>::infinity();
-  nn::Network<T> best_;
+  nn::Network<Real> best_;
 };
 // [end early_stopping]
 
@@ -223,13 +223,13 @@ void print_stop(const EarlyStopping& watcher, int epoch, int patience) {
 Run train_network(const std::string& name, const Splits& data, double lambda,
                   const Settings& settings, EarlyStopping* watcher = nullptr) {
   std::mt19937_64 rng(settings.seed);
-  Run run{name, lambda, nn::Network<T>({2, kHidden, kHidden, 2}, nn::Activation::relu), {}};
-  nn::Network<T>& net = run.net;  // 2-64-64-2: ReLU hidden layers, logits out
+  Run run{name, lambda, nn::Network<Real>({2, kHidden, kHidden, 2}, nn::Activation::relu), {}};
+  nn::Network<Real>& net = run.net;  // 2-64-64-2: ReLU hidden layers, logits out
   net.initialize(nn::Initializer::he(), rng);
-  const std::vector<nn::Parameter<T>> params = net.parameters();
-  nn::Adam<T> optimizer(settings.learning_rate, 0.9, 0.999, 1e-8, /*weight_decay=*/lambda);
-  nn::MiniBatches<T> batches(data.train.X, data.train.y, kBatch, settings.seed);
-  Matrix dZ;  // (2 x batch), reused
+  const std::vector<nn::Parameter<Real>> params = net.parameters();
+  nn::Adam<Real> optimizer(settings.learning_rate, 0.9, 0.999, 1e-8, /*weight_decay=*/lambda);
+  nn::MiniBatches<Real> batches(data.train.X, data.train.t, kBatch, settings.seed);
+  Matrix dZ;  // (2 x m), reused
   const int every = std::max(1, settings.epochs / 8);
   // The untrained network's losses: training that grows 10 times above them has diverged.
   const double start_objective = measure(net, data.train).loss + nn::l2_penalty(params, lambda);
@@ -292,7 +292,7 @@ Run section3_with_l2(const Splits& data, const Settings& s) {
 
 struct Model {
   std::string name;
-  nn::Network<T> net;
+  nn::Network<Real> net;
   int epochs;  // the epochs of training behind it
   Measure train, validation, test;
 };
@@ -313,7 +313,7 @@ std::size_t choose_then_test(std::vector<Model>& models, const Splits& data) {
 // [end choose]
 
 // sum_l ||W_l||^2 over every weight (not the biases): the size that L2 pulls down.
-double sum_of_squared_weights(nn::Network<T> net) {
+double sum_of_squared_weights(nn::Network<Real> net) {
   return nn::l2_penalty(net.parameters(), 2.0);  // (lambda / 2) sum W^2 with lambda = 2
 }
 
@@ -383,9 +383,9 @@ void draw_loss_curves(const Run& plain, const EarlyStopping& stopper, const Run&
   const double best = stopper.best_epoch();
   const double epochs = double(plain.history.train_loss.size());
   // A label goes right of its line, or left of it when the line is in the right half.
-  auto label_at = [&](double epoch, double y, const std::string& text) {
+  auto label_at = [&](double epoch, double height, const std::string& text) {
     const bool right = epoch < 0.5 * epochs;
-    p.label(epoch + (right ? 0.015 : -0.015) * epochs, y, text, right ? "left" : "right");
+    p.label(epoch + (right ? 0.015 : -0.015) * epochs, height, text, right ? "left" : "right");
   };
   p.line("lowest validation loss: weights kept", {best, best}, {0, 0.78 * top},
          {.colour = 7, .width = 1.5, .dashed = true}, {best, best});
@@ -430,7 +430,7 @@ void draw_boundaries(std::vector<Model> models, const Splits& data, const std::s
               grid.reshape(arma::conv_to<arma::Row<arma::uword>>::from(predicted)), 2);
     p.contour("boundary", grid.xs, grid.ys, grid.reshape(margin), {0.0},
               {.colour = 7, .width = 1.5, .in_key = false});
-    p.classes(X_train, data.train.y, data.class_names, 0.9);
+    p.classes(X_train, data.train.t, data.class_names, 0.9);
     p.label(0.0, 1.58,
             "train " + nn::percent(m.train.accuracy) + "   validation " +
                 nn::percent(m.validation.accuracy) + "   test " + nn::percent(m.test.accuracy),

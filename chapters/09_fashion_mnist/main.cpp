@@ -180,8 +180,8 @@ struct EpochStats {
 
 struct Evaluation {
   double loss = 0, accuracy = 0;
-  arma::uvec predicted;  // (n): the class with the largest output
-  arma::fmat P;          // (10 x n): softmax probabilities (kept when asked for)
+  arma::uvec predicted;  // (N): the class with the largest output
+  arma::fmat P;          // (10 x N): softmax probabilities (kept when asked for)
 };
 
 // Runs the network over every image of `data`, 1,000 at a time in file order (so no buffer
@@ -200,7 +200,7 @@ Evaluation evaluate(nn::Network<float>& net, const nn::ImageDataset& data,
     chunks.gather(k);
     const arma::fmat& Z = net.forward(chunks.X());  // Z is (10 x chunk)
     const arma::uword first = k * kChunk, last = first + Z.n_cols - 1;
-    loss_sum += nn::softmax_cross_entropy(Z, chunks.y()) * double(Z.n_cols);
+    loss_sum += nn::softmax_cross_entropy(Z, chunks.t()) * double(Z.n_cols);
     e.predicted.subvec(first, last) = arma::index_max(Z, 0).t();
     if (keep_probabilities) {
       nn::softmax(Z, P);
@@ -219,32 +219,32 @@ std::vector<EpochStats> train(nn::Network<float>& net, const Data& data, const S
   // The images stay bytes; gather(k) converts batch k's to floats in [0, 1].
   nn::MiniBatches<float, unsigned char> batches(data.train.images.pixels, data.train.labels,
                                                 s.batch_size, s.seed);
-  const arma::uword n = batches.n_samples();
+  const arma::uword N = batches.n_samples();
   nn::Progress progress(s.epochs, long(batches.count()));
-  arma::fmat dZ;  // (10 x batch), reused by every batch
+  arma::fmat dZ;  // (10 x m), reused by every batch
   std::vector<EpochStats> history;
   for (int epoch = 1; epoch <= s.epochs; ++epoch) {
     optimizer->set_learning_rate(learning_rate_for(s, epoch));
-    batches.shuffle(arma::uword(epoch));  // nn::epoch_order(n, seed, epoch)
+    batches.shuffle(arma::uword(epoch));  // nn::epoch_order(N, seed, epoch)
     double loss_sum = 0;
     arma::uword right = 0;
     for (arma::uword k = 0; k < batches.count(); ++k) {
-      batches.gather(k);  // batches.X() is (784 x batch), batches.y() (batch)
-      const arma::uvec& y = batches.y();
+      batches.gather(k);                  // batches.X() is (784 x m), batches.t() (m)
+      const arma::uvec& t = batches.t();  // the targets
 
       const arma::fmat& Z = net.forward(batches.X());           // 2. forward
-      const double loss = nn::softmax_cross_entropy(Z, y, dZ);  // 3. loss and dL/dZ
-      right += arma::accu(arma::index_max(Z, 0).t() == y);      //    (before the update)
+      const double loss = nn::softmax_cross_entropy(Z, t, dZ);  // 3. loss and dL/dZ
+      right += arma::accu(arma::index_max(Z, 0).t() == t);      //    (before the update)
       net.backward(dZ);                                         // 4. backpropagation
       optimizer->step(params);                                  // 5. update
 
-      loss_sum += loss * double(y.n_elem);
-      progress.batch_done(long(y.n_elem), loss);
+      loss_sum += loss * double(t.n_elem);
+      progress.batch_done(long(t.n_elem), loss);
     }
-    const double train_loss = loss_sum / double(n);
+    const double train_loss = loss_sum / double(N);
     nn::stop_if_diverged(train_loss, epoch, optimizer->learning_rate(), std::log(10.0));
     const Evaluation v = evaluate(net, data.validation);
-    history.push_back({train_loss, double(right) / double(n), v.loss, v.accuracy});
+    history.push_back({train_loss, double(right) / double(N), v.loss, v.accuracy});
     progress.epoch_done(train_loss, "train " + nn::percent(history.back().train_accuracy) +
                                         "  validation loss " + nn::num(v.loss, "%.4f") + " " +
                                         nn::percent(v.accuracy));
