@@ -611,8 +611,9 @@ void draw_network_diagram(const TwoLayerNet& net, const std::string& out) {
 // sigmoid'(z2) or dL/dy).
 void draw_graph(const TwoLayerNet& net, const OneSample& o, const std::string& out) {
   const arma::uword H = net.W1.n_rows;
-  // 2.6 units between hidden units, for up to 8 of them; more share the same height.
-  const double height = 2.6 * static_cast<double>(std::clamp<arma::uword>(H, 2, 8) - 1);
+  // kRowsApart units between hidden units, for up to 8 of them; more share the same height.
+  constexpr double kRowsApart = 2.6;
+  const double height = kRowsApart * static_cast<double>(std::clamp<arma::uword>(H, 2, 8) - 1);
   const double mid = height / 2 + 0.9;  // the row of x's centre, z2, y and L
   const double gap = H > 1 ? height / static_cast<double>(H - 1) : 0.0;
   std::vector<nn::GraphNode> nodes;
@@ -635,9 +636,13 @@ void draw_graph(const TwoLayerNet& net, const OneSample& o, const std::string& o
   for (arma::uword j = 0; j < H; ++j) {
     const std::string k = std::to_string(j + 1);
     const std::size_t zj = 2 + 2 * j, aj = zj + 1;
-    for (std::size_t i = 0; i < 2; ++i)
-      edges.push_back(
-          {i, zj, net.W1(j, i), "W_{1," + k + std::to_string(i + 1) + "}", -0.1, 0.62});
+    // Each input edge's label sits on the edge, near its start; an edge that
+    // climbs or falls far (it crosses the others near x) gets its label near its end.
+    for (std::size_t i = 0; i < 2; ++i) {
+      const bool steep = std::abs(nodes[zj].y - nodes[i].y) > 1.5 * kRowsApart;
+      edges.push_back({i, zj, net.W1(j, i), "W_{1," + k + std::to_string(i + 1) + "}", -0.22,
+                       steep ? 0.78 : 0.28});
+    }
     edges.push_back({zj, aj, o.g_prime(j), "g'(z_{1," + k + "})"});
     edges.push_back({aj, z2, net.W2(0, j), "W_{2,1" + k + "}", 0.0, 0.55});
   }

@@ -12,10 +12,11 @@
 //     gradient lambda W pulls every weight towards zero;
 //   - stops early: keeps a copy of the network at its lowest validation loss and stops
 //     when that has not improved for --patience epochs;
-//   - chooses a model on the validation set and only then looks at the test set, once.
+//   - chooses a model on the validation set; only --final then looks at the test set, once.
 //
 // Run:   ./tutorial 08        or   build/release/chapters/08_generalization [--help]
 //        [--epochs 800] [--lambda 0.01] [--patience 50] [--learning-rate 0.005] [--seed 42]
+//        [--final]   (measures the chosen model on the test set: do it once, last)
 // Draws (into build/release/output/08_generalization/, or --out DIR):
 //   loss_curves.png   training and validation loss per epoch, without and with L2; the
 //                     early-stopping epochs are marked on the first
@@ -95,6 +96,7 @@ struct Settings {
   int patience = 50;             // early stopping's
   double lambda = 0.01;          // the L2 strength of the regularised run
   unsigned seed = 42;            // the data, its split, the starting weights and the batches
+  bool final = false;            // --final: measure the chosen model on the test set
 };
 
 // The noisy data set, split three ways, and the network it will train.
@@ -294,22 +296,25 @@ struct Model {
   std::string name;
   nn::Network<Real> net;
   int epochs;  // the epochs of training behind it
-  Measure train, validation, test;
+  Measure train, validation;
 };
 
 // [listing choose]
-// Every decision uses the validation set; here, which model to keep. Only once the choice
-// is made is the test set used, and it decides nothing. Returns the chosen model's index.
-std::size_t choose_then_test(std::vector<Model>& models, const Splits& data) {
+// Every decision uses the validation set; here, which model to keep. The test set plays no
+// part in it. Returns the chosen model's index.
+std::size_t choose(std::vector<Model>& models, const Splits& data) {
   std::size_t chosen = 0;
   for (std::size_t m = 0; m < models.size(); ++m) {
     models[m].train = measure(models[m].net, data.train);
     models[m].validation = measure(models[m].net, data.validation);
     if (models[m].validation.loss < models[chosen].validation.loss) chosen = m;
   }
-  for (Model& model : models) model.test = measure(model.net, data.test);  // once, at the end
   return chosen;
 }
+
+// The test set's one use: the chosen model, measured once every decision is made (--final).
+// It decides nothing, so its number is an unbiased estimate for new data.
+Measure final_test(Model& chosen, const Splits& data) { return measure(chosen.net, data.test); }
 // [end choose]
 
 // sum_l ||W_l||^2 over every weight (not the biases): the size that L2 pulls down.
@@ -325,28 +330,34 @@ void print_results(const std::vector<Model>& models, std::size_t chosen, unsigne
                 100.0 * m.train.accuracy, 100.0 * m.validation.accuracy, m.validation.loss,
                 sum_of_squared_weights(m.net));
   std::printf("  Chosen by the lowest validation loss: %s.\n\n", models[chosen].name.c_str());
-  std::printf("The test set, used once, now that every decision is made:\n");
-  std::printf("  model                 test acc  test loss\n");
-  for (std::size_t m = 0; m < models.size(); ++m)
-    std::printf("  %-21s %7.1f%% %10.4f%s\n", models[m].name.c_str(),
-                100.0 * models[m].test.accuracy, models[m].test.loss,
-                m == chosen ? "   <- the chosen model" : "");
-  std::printf("  The chosen model's test accuracy: %.1f%%.\n\n",
-              100.0 * models[chosen].test.accuracy);
 }
 
+struct Choice {
+  std::vector<Model> models;
+  std::size_t chosen;  // the index of the model with the lowest validation loss
+};
+
 // The three candidates (the overfit, the early-stopped and the L2 network), one chosen on
-// the validation set, then all three measured on the test set.
-std::vector<Model> section6_choose_then_test(const Run& plain, const EarlyStopping& stopper,
-                                             const Run& l2, const Splits& data,
-                                             const Settings& s) {
-  std::vector<Model> models = {
-      {plain.name, plain.net, s.epochs, {}, {}, {}},
-      {"Early stopping", stopper.best(), stopper.best_epoch(), {}, {}, {}},
-      {l2.name, l2.net, s.epochs, {}, {}, {}}};
-  const std::size_t chosen = choose_then_test(models, data);
+// the validation set; with --final, the chosen one measured on the test set, once.
+Choice section6_choose_then_test(const Run& plain, const EarlyStopping& stopper, const Run& l2,
+                                 const Splits& data, const Settings& s) {
+  std::vector<Model> models = {{plain.name, plain.net, s.epochs, {}, {}},
+                               {"Early stopping", stopper.best(), stopper.best_epoch(), {}, {}},
+                               {l2.name, l2.net, s.epochs, {}, {}}};
+  const std::size_t chosen = choose(models, data);
   print_results(models, chosen, s.seed);
-  return models;
+  if (!s.final) {
+    std::printf(
+        "The test set is still unused: every number above is a training or validation\n"
+        "number. Once your flags are settled, run again with --final to measure the chosen\n"
+        "model on the test set, once.\n\n");
+    return {models, chosen};
+  }
+  const Measure test = final_test(models[chosen], data);
+  std::printf("Final test (--final): the chosen model on the 150 test samples, once.\n");
+  std::printf("  %s: test accuracy %.1f%%, test loss %.4f.\n\n", models[chosen].name.c_str(),
+              100.0 * test.accuracy, test.loss);
+  return {models, chosen};
 }
 
 // ---------------------------------------------------------------------------------------
@@ -407,7 +418,8 @@ constexpr arma::uword kGridPoints = 61;  // per axis: 61 x 61 predictions per pa
 constexpr double kPlane = 1.8;           // the panels show [-1.8, 1.8] x [-1.8, 1.8]
 
 // Each model's decision regions over the plane, with the 200 training points.
-void draw_boundaries(std::vector<Model> models, const Splits& data, const std::string& out) {
+void draw_boundaries(Choice choice, const Splits& data, const std::string& out) {
+  std::vector<Model>& models = choice.models;
   const nn::Grid grid(-kPlane, kPlane, -kPlane, kPlane, kGridPoints);
   const Matrix P = arma::conv_to<Matrix>::from(grid.points());  // (2 x 61*61)
   const arma::mat X_train = arma::conv_to<arma::mat>::from(data.train.X);
@@ -419,7 +431,8 @@ void draw_boundaries(std::vector<Model> models, const Splits& data, const std::s
     const arma::urowvec predicted = arma::index_max(Z, 0);
     const arma::rowvec margin = arma::conv_to<arma::rowvec>::from(Z.row(1) - Z.row(0));
     nn::Plot& p = fig.panel(k);
-    p.title(m.name + ", " + std::to_string(m.epochs) + " epochs")
+    p.title(m.name + ", " + std::to_string(m.epochs) + " epochs" +
+            (k == choice.chosen ? " (chosen)" : ""))
         .xlabel("x_1")
         .ylabel("x_2")
         .xrange(-kPlane, kPlane)
@@ -432,8 +445,8 @@ void draw_boundaries(std::vector<Model> models, const Splits& data, const std::s
               {.colour = 7, .width = 1.5, .in_key = false});
     p.classes(X_train, data.train.t, data.class_names, 0.9);
     p.label(0.0, 1.58,
-            "train " + nn::percent(m.train.accuracy) + "   validation " +
-                nn::percent(m.validation.accuracy) + "   test " + nn::percent(m.test.accuracy),
+            "training " + nn::percent(m.train.accuracy) + "   validation " +
+                nn::percent(m.validation.accuracy),
             "center", 11);
   }
   fig.save(out);
@@ -458,6 +471,9 @@ void add_flags(CLI::App& app, Settings& s) {
   app.add_option("--learning-rate", s.learning_rate, "Adam's learning rate")
       ->check(nn::FinitePositive)
       ->capture_default_str();
+  app.add_flag("--final", s.final,
+               "Measure the chosen model on the test set, once (do it last, when every "
+               "setting is decided)");
 }
 
 }  // namespace
@@ -479,11 +495,11 @@ int main(int argc, char** argv) {
     EarlyStopping stopper(s.patience);  // section 4's watcher, fed by section 2's run
     const Run plain = section2_without_regularisation(data, s, stopper);
     const Run l2 = section3_with_l2(data, s);
-    const std::vector<Model> models = section6_choose_then_test(plain, stopper, l2, data, s);
+    const Choice choice = section6_choose_then_test(plain, stopper, l2, data, s);
 
     // Figures, once everything has succeeded (section 5 is boundaries.png).
     draw_loss_curves(plain, stopper, l2, cli.out_dir());
-    draw_boundaries(models, data, cli.out_dir());
+    draw_boundaries(choice, data, cli.out_dir());
     std::cout << "Figures: loss_curves, boundaries (.png, .csv) in " << cli.out_dir() << "\n";
   } catch (const std::exception& e) {
     std::cerr << "08_generalization: error: " << e.what() << "\n";
