@@ -458,6 +458,8 @@ UnitStats unit_stats(nn::Network<float>& net, const nn::ImageDataset& validation
       arma::conv_to<arma::vec>::from(arma::sqrt(arma::sum(arma::square(W2), 0)).t());
   UnitStats u;
   u.contribution = sum_a / n % norm_w2;
+  // (A unit never active, sum_a = 0, gets minus the mean; it passes on nothing and
+  // is never shown.)
   u.response =
       sum_ax.each_col() / arma::max(sum_a, arma::vec(hidden, arma::fill::value(1e-30)));
   u.response.each_row() -= sum_x / n;
