@@ -2,23 +2,31 @@
 // ===========================================================================================
 // What you learn: the multilayer perceptron of chapters 06-08, unchanged, on 70,000 real
 // photos of clothes (28 x 28 grey pixels, 10 classes). A validation set taken out of the
-// training set, a test set touched once at the end, a progress bar, and a trained network
-// saved to a file, loaded back and used to classify one image.
+// training set on which settings are compared and mistakes studied, a test set used once
+// (with --final) for the chosen settings, a progress bar, and a trained network saved to a
+// file, loaded back and used to classify one image.
 //
 // Run:   ./tutorial 09        or   build/release/chapters/09_fashion_mnist [--help]
 //        [--epochs 15] [--learning-rate 0.001] [--optimizer adam] [--schedule cosine]
 //        [--batch-size 64] [--hidden 256,128] [--weight-decay 0] [--train-limit N]
 //        [--data DIR] [--save FILE] [--seed 42] [--out DIR]
+//        and once, when the settings are chosen:  ./tutorial 09 --final
+//        (the same run, then the test set's accuracy; without --final the test files are
+//        not even read)
 //        then, with the model it saved (build/release/output/09_fashion_mnist/model.nnm):
 //        build/release/chapters/09_fashion_mnist --predict-index 42
 //        build/release/chapters/09_fashion_mnist --predict-pgm my_image.pgm [--model FILE]
 // Needs: Debian's package dataset-fashion-mnist (./tutorial installs it), which puts the
-// four IDX files into /usr/share/datasets/fashion-mnist; --data DIR reads them elsewhere.
-// Draws (into plots/09_fashion_mnist/):
+// four IDX files into /usr/share/datasets/fashion-mnist; --data DIR reads them elsewhere
+// (without --final only the two training files are needed).
+// Draws (into build/release/output/09_fashion_mnist/, or --out DIR), from the training and
+// validation sets only, so that --final changes no figure:
 //   curves.png           training and validation loss and accuracy, epoch by epoch
-//   confusion.png        the test set's confusion matrix: which class is taken for which
-//   misclassified.png    24 test images the network gets wrong, with both labels
-//   weights.png          first-layer weights of the 24 hidden units training changed most
+//   confusion.png        the validation set's confusion matrix: which class is taken for
+//                        which
+//   misclassified.png    24 validation images the network gets wrong, with both labels
+//   weights.png          first-layer weights of the 24 hidden units that pass the most on
+//                        to the next layer over the validation images
 #include <armadillo>
 
 #include <algorithm>
@@ -78,7 +86,7 @@ std::string architecture(const std::vector<arma::uword>& sizes) {
 struct Data {
   nn::ImageDataset train;       // the first 55,000 images of the training file (or fewer)
   nn::ImageDataset validation;  // its last 5,000
-  nn::ImageDataset test;        // the test file's 10,000
+  nn::ImageDataset test;        // the test file's 10,000 with --final; empty (unread) without
 };
 
 // Images first..last of a data set, with their labels: a copy, in the same order.
@@ -107,19 +115,23 @@ void split_training_file(const nn::ImageDataset& file, arma::uword train_limit, 
 }
 // [end split]
 
-// Loads the two files, checks that they are Fashion-MNIST's, splits the training file and
-// says what each set holds.
-Data section1_the_data(const std::string& dir, arma::uword train_limit) {
+// Loads the training file (and, for --final, the test file), checks that they are
+// Fashion-MNIST's, splits the training file and says what each set holds. The test file is
+// read here, before training, so that a missing or damaged one stops the run at once; it is
+// evaluated only at the very end (section 3's final test).
+Data section1_the_data(const std::string& dir, arma::uword train_limit, bool final_test) {
   std::cout << "Loading Fashion-MNIST from " << dir << std::endl;
   const Clock::time_point start = Clock::now();
   Data d;
   const nn::ImageDataset file = nn::load_fashion_mnist(dir, nn::Split::train);
-  d.test = nn::load_fashion_mnist(dir, nn::Split::test);
-  if (file.images.rows != 28 || file.images.cols != 28 || d.test.images.rows != 28 ||
-      d.test.images.cols != 28)
+  if (final_test) d.test = nn::load_fashion_mnist(dir, nn::Split::test);
+  const bool test_fits = !final_test || (d.test.images.rows == 28 && d.test.images.cols == 28);
+  if (file.images.rows != 28 || file.images.cols != 28 || !test_fits)
     throw nn::DataError("the files in " + dir + " are not Fashion-MNIST: they hold " +
-                        std::to_string(file.images.cols) + " x " +
-                        std::to_string(file.images.rows) + " images, not 28 x 28");
+                        std::to_string(test_fits ? file.images.cols : d.test.images.cols) +
+                        " x " +
+                        std::to_string(test_fits ? file.images.rows : d.test.images.rows) +
+                        " images, not 28 x 28");
   if (file.size() <= kValidationSize)
     throw nn::DataError("the training file in " + dir + " holds only " +
                         std::to_string(file.size()) + " images: training needs more than " +
@@ -130,8 +142,10 @@ Data section1_the_data(const std::string& dir, arma::uword train_limit) {
             << "  training file  " << nn::thousands(file.size())
             << " images: " << nn::thousands(d.train.size()) << " to train on, "
             << nn::thousands(d.validation.size()) << " for validation\n"
-            << "  test file      " << nn::thousands(d.test.size())
-            << " images (used once, at the end)\n";
+            << (final_test ? "  test file      " + nn::thousands(d.test.size()) +
+                                 " images (--final: evaluated once, after everything else)\n"
+                           : std::string("  test file      not read (it is used once, with "
+                                         "--final, when the settings are chosen)\n"));
   const arma::uvec counts = arma::hist(d.validation.labels, arma::regspace<arma::uvec>(0, 9));
   std::cout << "  validation images per class: " << counts.min() << " to " << counts.max()
             << "\n\n";
@@ -256,7 +270,6 @@ std::vector<EpochStats> train(nn::Network<float>& net, const Data& data, const S
 // A trained network, with what the figures and the results need from its training.
 struct Trained {
   nn::Network<float> net;
-  arma::fmat W1_start;  // (hidden x 784): the first layer's weights before training
   std::vector<EpochStats> history;
   double seconds = 0;  // the training's time
 };
@@ -266,7 +279,7 @@ Trained section2_training(const Data& data, const Settings& s) {
   std::vector<arma::uword> sizes = {784};
   sizes.insert(sizes.end(), s.hidden.begin(), s.hidden.end());
   sizes.push_back(10);
-  Trained t{nn::Network<float>(sizes, nn::Activation::relu), {}, {}, 0.0};  // output: logits
+  Trained t{nn::Network<float>(sizes, nn::Activation::relu), {}, 0.0};  // output: logits
   std::cout << "Network " << architecture(sizes) << " (ReLU, softmax output), "
             << nn::thousands(t.net.n_parameters()) << " float32 parameters\n"
             << "Training: "
@@ -280,7 +293,6 @@ Trained section2_training(const Data& data, const Settings& s) {
             << (s.epochs == 1 ? " epoch" : " epochs") << ", seed " << s.seed << "\n\n";
   std::mt19937_64 rng(s.seed);
   t.net.initialize(nn::Initializer::he(), rng);  // 1. initialise: He, for ReLU layers
-  t.W1_start = t.net.layer(0).W;                 // kept to see what training changed
   const Clock::time_point start = Clock::now();
   t.history = train(t.net, data, s);
   t.seconds = seconds_since(start);
@@ -288,28 +300,35 @@ Trained section2_training(const Data& data, const Settings& s) {
 }
 
 // ---------------------------------------------------------------------------------------
-// 3. Results: the test set, once
+// 3. Results: the validation set, and the test set once
 // ---------------------------------------------------------------------------------------
 
-// The trained network on the 10,000 test images: the only time it sees them.
-struct TestResults {
+// The trained network's answers on one set, and what they say class by class.
+struct Results {
   Evaluation evaluation;  // with the probabilities, for the misclassified images' titles
   arma::umat C;           // (10 x 10) confusion matrix: C(i, j) images of class i taken for j
   arma::vec recall;       // (10) the fraction of each class's images classified right
 };
 
-TestResults section3_test_once(nn::Network<float>& net, const Data& data) {
-  TestResults r;
-  r.evaluation = evaluate(net, data.test, true);
-  r.C = nn::confusion_matrix(data.test.labels, r.evaluation.predicted, 10);
+Results results_on(nn::Network<float>& net, const nn::ImageDataset& set) {
+  Results r;
+  r.evaluation = evaluate(net, set, true);
+  r.C = nn::confusion_matrix(set.labels, r.evaluation.predicted, 10);
   r.recall = nn::recall_per_class(r.C);
   return r;
 }
 
-// The four figures of section 3, drawn once training and the test have succeeded.
+// Error analysis is part of development, so it is done on the 5,000 validation images: the
+// confusion matrix, the recall per class and the mistakes drawn below. (The same numbers
+// as the last epoch's validation line: the same network on the same images.)
+Results section3_validation_results(nn::Network<float>& net, const Data& data) {
+  return results_on(net, data.validation);
+}
 
-void draw_curves(const std::vector<EpochStats>& history, double test_accuracy,
-                 const std::string& out) {
+// The four figures of section 3, drawn once training has succeeded, from the training and
+// validation sets only.
+
+void draw_curves(const std::vector<EpochStats>& history, const std::string& out) {
   const arma::uword E = history.size();
   arma::vec epoch(E), train_loss(E), val_loss(E), train_acc(E), val_acc(E);
   for (arma::uword e = 0; e < E; ++e) {
@@ -335,8 +354,6 @@ void draw_curves(const std::vector<EpochStats>& history, double test_accuracy,
   acc.line("validation", epoch, val_acc, {.colour = 1});
   acc.points("training points", epoch, train_acc, {.colour = 0, .in_key = false});
   acc.points("validation points", epoch, val_acc, {.colour = 1, .in_key = false});
-  acc.points("test (once, at the end)", {double(E)}, {100.0 * test_accuracy},
-             {.colour = 7, .point_size = 2.2, .point_type = 9});
   fig.save(out);
 }
 
@@ -353,15 +370,16 @@ void draw_confusion(const arma::umat& C, const std::vector<std::string>& names,
   const arma::uword K = C.n_rows;
   const arma::vec ticks = arma::regspace<arma::vec>(0, double(K - 1));
   nn::Figure fig("confusion", 900, 820);
-  fig.title("Test set confusion matrix (10,000 images): row = true class, column = predicted")
+  fig.title("Validation set confusion matrix (" + nn::thousands(arma::accu(C)) +
+            " images): row = true class, column = predicted")
       .xlabel("predicted class")
       .ylabel("true class")
-      .cblabel("test images (log scale)")
+      .cblabel("validation images (log scale)")
       .square();
-  // Counts on a log colour scale, so the few dozen mistakes show next to the ~900 right
-  // answers on the diagonal; empty cells stay white.
+  // Counts on a log colour scale, so the few mistakes show next to the ~450 right answers
+  // on the diagonal; empty cells stay white.
   fig.heatmap("count", ticks, ticks, arma::conv_to<arma::mat>::from(C));
-  fig.command("set logscale cb").cbrange(1, 1000);
+  fig.command("set logscale cb").cbrange(1, 500);
   fig.xrange(-0.5, double(K) - 0.5).yrange(double(K) - 0.5, -0.5);  // class 0 at the top
   fig.command(class_tics("xtics", names) + " rotate by 35 right");
   fig.command(class_tics("ytics", names));
@@ -374,70 +392,128 @@ void draw_confusion(const arma::umat& C, const std::vector<std::string>& names,
   fig.save(out);
 }
 
-// The images `which` of the test set, 4 x 6 panels, each titled with its labels.
-void draw_misclassified(const nn::ImageDataset& test, const arma::uvec& which,
+// The images `which` of the validation set, 4 x 6 panels, each titled with its number in
+// the validation set (0-4999, as --predict-index takes it) and its labels.
+void draw_misclassified(const nn::ImageDataset& validation, const arma::uvec& which,
                         const arma::uvec& predicted, const arma::fmat& P,
                         const std::string& out) {
   constexpr int kRows = 4, kCols = 6;
   nn::Figure fig("misclassified", 1260, 960);
   fig.layout(kRows, kCols,
-             "Misclassified test images: true class (top) and the network's answer (bottom)");
+             "Misclassified validation images: true class (top) and the network's answer "
+             "(bottom)");
   const arma::vec xs = arma::regspace<arma::vec>(0, 27);
   for (arma::uword k = 0; k < which.n_elem && k < arma::uword(kRows * kCols); ++k) {
     const arma::uword i = which(k);
     arma::mat image(28, 28);  // image(r, c) is row r (from the top), column c
     for (arma::uword r = 0; r < 28; ++r)
-      for (arma::uword c = 0; c < 28; ++c) image(r, c) = test.images.pixels(r * 28 + c, i);
+      for (arma::uword c = 0; c < 28; ++c)
+        image(r, c) = validation.images.pixels(r * 28 + c, i);
     nn::Plot& p = fig.panel(k);
-    p.title("#" + std::to_string(i) + " " + test.class_names[test.labels(i)]);
+    p.title("#" + std::to_string(i) + " " + validation.class_names[validation.labels(i)]);
     p.heatmap("pixels", xs, xs, image);
     // Ink (255) dark on white paper (0), like a printed photo.
     p.command("set palette grey negative").cbrange(0, 255).command("unset colorbox");
     p.xrange(-0.5, 27.5).yrange(27.5, -0.5).square().no_axes();
-    p.xlabel(test.class_names[predicted(i)] + " " + nn::percent(P(predicted(i), i), 0));
+    p.xlabel(validation.class_names[predicted(i)] + " " + nn::percent(P(predicted(i), i), 0));
   }
   fig.save(out);
 }
 
-// Row u of W1 holds unit u's 784 input weights, one per pixel: shown as a 28 x 28 image,
-// the pattern of ink that excites the unit (orange) or inhibits it (blue). The 24 units whose
-// weights training changed most (largest |W1_u - W1_u at the start|) in a 4 x 6 mosaic:
-// each tile has a strip above it for the unit's number and a one-pixel gap on its right.
-// One colour scale centred at 0, ending at the 99th percentile of |w| (the few larger
-// weights get the end colours).
-void draw_weights(const nn::Network<float>& net, const arma::fmat& W1_start,
+// What the validation images say about each first-layer unit u (a_u is its activation, and
+// a_u >= 0 after ReLU).
+struct UnitStats {
+  arma::vec contribution;  // (hidden) mean over the images of a_u ||W2(:, u)||
+  arma::mat response;      // (hidden x 784) the images' mean weighted by a_u, minus their mean
+};
+
+// [listing contribution]
+// How much each first-layer unit passes on to the next layer, on average over the validation
+// images. Unit u adds a_u W2(:, u) to the second layer's Z2 = W2 A1 + b2: a vector of length
+// a_u ||W2(:, u)||. So its mean over the images is
+//   contribution_u = mean(a_u) ||W2(:, u)||.
+// A unit that is rarely active, or whose outgoing weights are small, passes on little,
+// whatever its input weights look like. And what the unit responds to, its response: the
+// mean of the images weighted by a_u (the ink present when the unit is active), minus the
+// plain mean of the images (the ink present anyway).
+UnitStats unit_stats(nn::Network<float>& net, const nn::ImageDataset& validation) {
+  nn::Dense<float>& layer1 = net.layer(0);
+  nn::MiniBatches<float, unsigned char> chunks(validation.images.pixels, validation.labels,
+                                               1000, 0);
+  const arma::uword hidden = layer1.n_outputs();
+  arma::vec sum_a(hidden, arma::fill::zeros);        // sum of a_u over the images
+  arma::mat sum_ax(hidden, 784, arma::fill::zeros);  // sum of a_u x^T
+  arma::rowvec sum_x(784, arma::fill::zeros);        // sum of x^T
+  for (arma::uword k = 0; k < chunks.count(); ++k) {
+    chunks.gather(k);
+    const arma::fmat& X = chunks.X();          // X is (784 x chunk)
+    const arma::fmat& A1 = layer1.forward(X);  // A1 is (hidden x chunk)
+    sum_a += arma::conv_to<arma::vec>::from(arma::sum(A1, 1));
+    sum_ax += arma::conv_to<arma::mat>::from(A1 * X.t());
+    sum_x += arma::conv_to<arma::rowvec>::from(arma::sum(X, 1).t());
+  }
+  const double n = double(validation.size());
+  const arma::fmat& W2 = net.layer(1).W;  // W2 is (next layer's units x hidden)
+  const arma::vec norm_w2 =
+      arma::conv_to<arma::vec>::from(arma::sqrt(arma::sum(arma::square(W2), 0)).t());
+  UnitStats u;
+  u.contribution = sum_a / n % norm_w2;
+  // (A unit never active, sum_a = 0, gets minus the mean; it passes on nothing and
+  // is never shown.)
+  u.response =
+      sum_ax.each_col() / arma::max(sum_a, arma::vec(hidden, arma::fill::value(1e-30)));
+  u.response.each_row() -= sum_x / n;
+  return u;
+}
+// [end contribution]
+
+// The 12 units with the largest contribution (above), largest first, in two mosaics of
+// 4 x 3 tiles. Left: the unit's row of W1, its 784 input weights placed where their pixels
+// are: ink on orange raises z_u, ink on blue lowers it. Right: the unit's response, the ink
+// present when it is active (orange) or absent (blue). Each tile has a strip above it for
+// the unit's number and a one-pixel gap on its right. Each mosaic has one colour scale
+// centred at 0, ending at the 99th percentile of its |values| (the few larger ones get the
+// end colours).
+void draw_weights(nn::Network<float>& net, const nn::ImageDataset& validation,
                   const std::string& out) {
-  constexpr arma::uword kRows = 4, kCols = 6;
+  constexpr arma::uword kRows = 4, kCols = 3;
   constexpr arma::uword kStrip = 5, kTileH = kStrip + 28, kTileW = 29;
-  const arma::fmat& W1 = net.layer(0).W;  // W1 is (hidden x 784)
-  const arma::fvec change = arma::sqrt(arma::sum(arma::square(W1 - W1_start), 1));
-  const arma::uvec by_change = arma::stable_sort_index(change, "descend");
+  const UnitStats stats = unit_stats(net, validation);
+  const arma::uvec ranked = arma::stable_sort_index(stats.contribution, "descend");
+  const arma::mat W1 = arma::conv_to<arma::mat>::from(net.layer(0).W);  // (hidden x 784)
   const arma::uword units = std::min<arma::uword>(kRows * kCols, W1.n_rows);
-  arma::mat mosaic(kRows * kTileH, kCols * kTileW - 1);
-  mosaic.fill(arma::datum::nan);  // the strips and gaps, drawn white
-  for (arma::uword k = 0; k < units; ++k)
-    for (arma::uword p = 0; p < 784; ++p)
-      // 3 decimals (300 steps across the colour scale) are plenty for the eye and keep
-      // the CSV small.
-      mosaic((k / kCols) * kTileH + kStrip + p / 28, (k % kCols) * kTileW + p % 28) =
-          std::round(double(W1(by_change(k), p)) * 1e3) / 1e3;
-  const arma::vec shown = arma::abs(mosaic.elem(arma::find_finite(mosaic)));
-  const double scale = arma::as_scalar(arma::quantile(shown, arma::vec{0.99}));
-  const arma::vec xs = arma::regspace<arma::vec>(0, double(mosaic.n_cols - 1));
-  const arma::vec ys = arma::regspace<arma::vec>(0, double(mosaic.n_rows - 1));
-  nn::Figure fig("weights", 1100, 840);
-  fig.title("First-layer weights W1 of the " + std::to_string(units) +
-            " hidden units that training changed most")
-      .cblabel("weight")
-      .square()
-      .no_axes();
-  fig.heatmap("W1", xs, ys, mosaic, true, 0, 4);  // blue < 0 < orange
-  fig.cbrange(-scale, scale);
-  fig.xrange(-0.5, double(mosaic.n_cols) - 0.5).yrange(double(mosaic.n_rows) - 0.5, -0.5);
-  fig.command("set colorbox");
-  for (arma::uword k = 0; k < units; ++k)
-    fig.label(double((k % kCols) * kTileW) + 13.5, double((k / kCols) * kTileH) + 2.5,
-              "unit " + std::to_string(by_change(k) + 1), "center", 10, "#333333");
+  nn::Figure fig("weights", 1200, 820);
+  fig.layout(1, 2,
+             "The " + std::to_string(units) +
+                 " first-layer units that pass the most on (mean activation x |W2 column|, "
+                 "on validation)");
+  auto mosaic_of = [&](const arma::mat& V, std::size_t panel, const std::string& title,
+                       const std::string& series, const std::string& cblabel) {
+    arma::mat mosaic(kRows * kTileH, kCols * kTileW - 1);
+    mosaic.fill(arma::datum::nan);  // the strips and gaps, drawn white
+    for (arma::uword k = 0; k < units; ++k)
+      for (arma::uword p = 0; p < 784; ++p)
+        // 3 decimals (300 steps across the colour scale) are plenty for the eye and keep
+        // the CSV small.
+        mosaic((k / kCols) * kTileH + kStrip + p / 28, (k % kCols) * kTileW + p % 28) =
+            std::round(V(ranked(k), p) * 1e3) / 1e3;
+    const arma::vec shown = arma::abs(mosaic.elem(arma::find_finite(mosaic)));
+    const double scale = arma::as_scalar(arma::quantile(shown, arma::vec{0.99}));
+    const arma::vec xs = arma::regspace<arma::vec>(0, double(mosaic.n_cols - 1));
+    const arma::vec ys = arma::regspace<arma::vec>(0, double(mosaic.n_rows - 1));
+    nn::Plot& p = fig.panel(panel);
+    p.title(title).cblabel(cblabel).square().no_axes();
+    p.heatmap(series, xs, ys, mosaic, true, 0, 4);  // blue < 0 < orange
+    p.cbrange(-scale, scale);
+    p.xrange(-0.5, double(mosaic.n_cols) - 0.5).yrange(double(mosaic.n_rows) - 0.5, -0.5);
+    p.command("set colorbox");
+    for (arma::uword k = 0; k < units; ++k)
+      p.label(double((k % kCols) * kTileW) + 13.5, double((k / kCols) * kTileH) + 2.5,
+              "unit " + std::to_string(ranked(k) + 1), "center", 10, "#333333");
+  };
+  mosaic_of(W1, 0, "their input weights: rows of W1", "W1", "weight");
+  mosaic_of(stats.response, 1, "what they respond to: ink when active - mean ink", "response",
+            "difference in pixel value (0 to 1)");
   fig.save(out);
 }
 
@@ -451,15 +527,15 @@ void draw_weights(const nn::Network<float>& net, const arma::fmat& W1_start,
 std::string default_model_path() { return nn::default_out_dir(kChapter) + "/model.nnm"; }
 
 // Writes net to model_file, loads it back, and checks that the loaded network answers
-// every test image exactly as the trained one (`test`) did: the same probabilities, bit for
-// bit.
+// every validation image exactly as the trained one did (`answers`): the same
+// probabilities, bit for bit.
 void section4_save_and_reload(const nn::Network<float>& net, const std::string& model_file,
-                              const Data& data, const Evaluation& test) {
+                              const Data& data, const Evaluation& answers) {
   nn::save_model(model_file, net);
   nn::Network<float> loaded = nn::load_model<float>(model_file);
-  const Evaluation again = evaluate(loaded, data.test, true);
-  const bool identical = arma::approx_equal(again.P, test.P, "absdiff", 0.0f) &&
-                         arma::all(again.predicted == test.predicted);
+  const Evaluation again = evaluate(loaded, data.validation, true);
+  const bool identical = arma::approx_equal(again.P, answers.P, "absdiff", 0.0f) &&
+                         arma::all(again.predicted == answers.predicted);
   if (!identical) throw std::runtime_error("the reloaded model answers differently");
 }
 
@@ -585,6 +661,7 @@ struct Options {
   bool predicting = false;  // --predict-index or --predict-pgm: section 5 only, no training
   std::optional<arma::uword> predict_index;
   std::string pgm_path;
+  bool final_test = false;  // --final: evaluate the test set once, at the end
 };
 
 // Why the model cannot be saved at target ("" when it can), found out before the training
@@ -645,6 +722,9 @@ std::optional<int> parse_flags(nn::CommandLine& cli, int argc, char** argv, Opti
                  "Train on the first N of the 55,000 training images (quick runs)")
       ->check(CLI::Range(1, 55000))
       ->capture_default_str();
+  app.add_flag("--final", o.final_test,
+               "After everything else, evaluate the test set once (do it once, when the "
+               "settings are chosen); without it the test files are not read");
   CLI::Option* save_opt = app.add_option(
       "--save", o.save_path,
       "Model file to write (default: model.nnm in this chapter's default output folder)");
@@ -662,6 +742,11 @@ std::optional<int> parse_flags(nn::CommandLine& cli, int argc, char** argv, Opti
   if (!o.model_path.empty() && !o.predicting) {
     std::cerr << kChapter << ": error: --model is for --predict-index or --predict-pgm "
               << "(see --help)\n";
+    return 2;
+  }
+  if (o.final_test && o.predicting) {
+    std::cerr << kChapter << ": error: --final is for a training run (it tests the network "
+              << "just trained), not for --predict-* (see --help)\n";
     return 2;
   }
   if (save_opt->count() && o.save_path.empty()) {
@@ -682,26 +767,30 @@ std::optional<int> parse_flags(nn::CommandLine& cli, int argc, char** argv, Opti
   return std::nullopt;
 }
 
-// The results block, after the figures.
-void print_results(const Data& data, const Trained& trained, const TestResults& test,
-                   const std::string& model_file, const std::string& out_dir,
-                   double total_seconds) {
-  const std::vector<std::string>& names = data.test.class_names;
-  const arma::vec& recall = test.recall;
-  std::cout << "\nResults\n"
-            << "  test accuracy      " << nn::percent(test.evaluation.accuracy, 2) << " ("
-            << nn::thousands(arma::trace(test.C)) << " of " << nn::thousands(data.test.size())
-            << " test images), test loss " << nn::num(test.evaluation.loss, "%.4f") << "\n"
-            << "  validation         "
-            << nn::percent(trained.history.back().validation_accuracy, 2)
-            << " after the last epoch\n"
-            << "  recall per class  ";
+// "  recall per class   T-shirt/top 85.1%, Trouser 97.9%, ..." on two lines of five.
+void print_recall(const std::vector<std::string>& names, const arma::vec& recall) {
+  std::cout << "  recall per class  ";
   for (arma::uword k = 0; k < 10; ++k)
     std::cout << (k % 5 == 0 && k ? "\n                    " : " ") << names[k] << " "
               << nn::percent(recall(k)) << (k % 5 == 4 ? "" : ",");
+  std::cout << "\n";
+}
+
+// The results block, after the figures: the validation set's numbers.
+void print_results(const Data& data, const Trained& trained, const Results& validation,
+                   const std::string& model_file, const std::string& out_dir,
+                   double total_seconds) {
+  const std::vector<std::string>& names = data.validation.class_names;
+  const arma::vec& recall = validation.recall;
+  std::cout << "\nResults on the validation set (the test set is left for --final)\n"
+            << "  accuracy           " << nn::percent(validation.evaluation.accuracy, 2) << " ("
+            << nn::thousands(arma::trace(validation.C)) << " of "
+            << nn::thousands(data.validation.size()) << " validation images), loss "
+            << nn::num(validation.evaluation.loss, "%.4f") << "\n";
+  print_recall(names, recall);
   const arma::uword best = recall.index_max(), worst = recall.index_min();
   const int epochs = int(trained.history.size());
-  std::cout << "\n  best / worst class " << names[best] << " " << nn::percent(recall(best))
+  std::cout << "  best / worst class " << names[best] << " " << nn::percent(recall(best))
             << ", " << names[worst] << " " << nn::percent(recall(worst)) << "\n"
             << "  training time      " << nn::num(trained.seconds, "%.1f") << " s for "
             << epochs << (epochs == 1 ? " epoch\n" : " epochs\n") << "  model file         "
@@ -711,6 +800,20 @@ void print_results(const Data& data, const Trained& trained, const TestResults& 
             << "\n"
             << "  total time         " << nn::num(total_seconds, "%.1f") << " s\n";
 }
+
+// [listing final]
+// --final: the trained network on the 10,000 test images, after everything else has been
+// decided and drawn. This is the only place the test set is evaluated, and it changes
+// nothing: no figure, no choice. Its accuracy is the number to report.
+void section3_final_test(nn::Network<float>& net, const Data& data) {
+  const Results test = results_on(net, data.test);
+  std::cout << "\nFinal test (the chosen settings, the test set's one use)\n"
+            << "  accuracy           " << nn::percent(test.evaluation.accuracy, 2) << " ("
+            << nn::thousands(arma::trace(test.C)) << " of " << nn::thousands(data.test.size())
+            << " test images), loss " << nn::num(test.evaluation.loss, "%.4f") << "\n";
+  print_recall(data.test.class_names, test.recall);
+}
+// [end final]
 
 }  // namespace
 
@@ -729,20 +832,21 @@ int main(int argc, char** argv) {
     std::cout << "Chapter 09: Fashion-MNIST, a real data set\n"
               << "==========================================\n\n";
     const Clock::time_point start = Clock::now();
-    const Data data = section1_the_data(o.data_dir, o.train_limit);
+    const Data data = section1_the_data(o.data_dir, o.train_limit, o.final_test);
     Trained trained = section2_training(data, o.training);
-    const TestResults test = section3_test_once(trained.net, data);
+    const Results validation = section3_validation_results(trained.net, data);
     const std::string model_file = o.save_path.empty() ? default_model_path() : o.save_path;
-    section4_save_and_reload(trained.net, model_file, data, test.evaluation);
+    section4_save_and_reload(trained.net, model_file, data, validation.evaluation);
 
-    // Figures, only now that training has succeeded.
-    const Evaluation& answers = test.evaluation;
-    const arma::uvec wrong = arma::find(answers.predicted != data.test.labels);
-    draw_curves(trained.history, answers.accuracy, cli.out_dir());
-    draw_confusion(test.C, data.test.class_names, cli.out_dir());
-    draw_misclassified(data.test, wrong, answers.predicted, answers.P, cli.out_dir());
-    draw_weights(trained.net, trained.W1_start, cli.out_dir());
-    print_results(data, trained, test, model_file, cli.out_dir(), seconds_since(start));
+    // Figures, only now that training has succeeded, from training and validation only.
+    const Evaluation& answers = validation.evaluation;
+    const arma::uvec wrong = arma::find(answers.predicted != data.validation.labels);
+    draw_curves(trained.history, cli.out_dir());
+    draw_confusion(validation.C, data.validation.class_names, cli.out_dir());
+    draw_misclassified(data.validation, wrong, answers.predicted, answers.P, cli.out_dir());
+    draw_weights(trained.net, data.validation, cli.out_dir());
+    print_results(data, trained, validation, model_file, cli.out_dir(), seconds_since(start));
+    if (o.final_test) section3_final_test(trained.net, data);  // last: the test set, once
   } catch (const std::exception& e) {
     std::cerr << kChapter << ": error: " << e.what() << "\n";
     return 1;
