@@ -1,0 +1,124 @@
+#include "common/photo.hpp"
+
+#include <stb_image.h>
+#include <stb_image_write.h>
+
+#include <climits>
+#include <cmath>
+#include <memory>
+
+#include "common/atomic_write.hpp"
+#include "common/input_file.hpp"
+
+namespace nn {
+
+PhotoFormat photo_format(const std::string& bytes) {
+  const std::string png_magic = "\x89PNG\r\n\x1a\n", jpeg_magic = "\xFF\xD8\xFF";
+  if (bytes.compare(0, png_magic.size(), png_magic) == 0) return PhotoFormat::png;
+  if (bytes.compare(0, jpeg_magic.size(), jpeg_magic) == 0) return PhotoFormat::jpeg;
+  if (bytes.size() >= 2 && bytes[0] == 'P' && (bytes[1] == '5' || bytes[1] == '2'))
+    return PhotoFormat::pgm;
+  return PhotoFormat::unknown;
+}
+
+namespace {
+
+// One pixel of 1 to 4 channels (grey, grey + alpha, RGB, RGBA) as grey 0..255: BT.601
+// luma, laid over white by its alpha (a / 255 of the pixel, the rest white).
+unsigned char grey_over_white(const unsigned char* p, int channels) {
+  const double luma = channels >= 3 ? 0.299 * p[0] + 0.587 * p[1] + 0.114 * p[2] : double(p[0]);
+  const double alpha = channels == 2 ? p[1] / 255.0 : channels == 4 ? p[3] / 255.0 : 1.0;
+  return static_cast<unsigned char>(std::lround(alpha * luma + (1 - alpha) * 255.0));
+}
+
+// [listing decode]
+GreyImage decode_with_stb(const std::string& bytes, const std::string& source,
+                          const char* format) {
+  auto fail = [&](const std::string& what) {
+    return DataError("image file '" + source + "': " + what);
+  };
+  if (bytes.size() > std::size_t(INT_MAX)) throw fail("larger than any image read here");
+  const auto* data = reinterpret_cast<const stbi_uc*>(bytes.data());
+  const int length = int(bytes.size());
+  // The header alone first: the size is checked before anything is allocated.
+  int width = 0, height = 0, channels = 0;
+  if (!stbi_info_from_memory(data, length, &width, &height, &channels))
+    throw fail(std::string("not a readable ") + format + " image (" + stbi_failure_reason() +
+               ")");
+  if (width <= 0 || height <= 0 || std::size_t(width) * std::size_t(height) > kMaxPhotoPixels)
+    throw fail(std::to_string(width) + " x " + std::to_string(height) +
+               " pixels: empty, or larger than any image read here (at most " +
+               std::to_string(kMaxPhotoPixels) + " pixels)");
+  int w = 0, h = 0, n = 0;
+  const std::unique_ptr<stbi_uc, void (*)(void*)> pixels(
+      stbi_load_from_memory(data, length, &w, &h, &n, 0), stbi_image_free);
+  if (!pixels)
+    throw fail(std::string("a damaged ") + format + " image (" + stbi_failure_reason() + ")");
+  if (w != width || h != height || n < 1 || n > 4)  // what the header said, or refuse
+    throw fail(std::string("a damaged ") + format + " image (its size changed while decoding)");
+  GreyImage image;
+  image.rows = std::size_t(h);
+  image.cols = std::size_t(w);
+  image.pixels.resize(image.rows * image.cols);
+  for (std::size_t p = 0; p < image.pixels.size(); ++p)
+    image.pixels[p] = grey_over_white(pixels.get() + p * std::size_t(n), n);
+  return image;
+}
+// [end decode]
+
+}  // namespace
+
+GreyImage parse_photo(const std::string& bytes, const std::string& source) {
+  switch (photo_format(bytes)) {
+    case PhotoFormat::png: return decode_with_stb(bytes, source, "PNG");
+    case PhotoFormat::jpeg: return decode_with_stb(bytes, source, "JPEG");
+    case PhotoFormat::pgm: return parse_pgm(bytes, source);
+    case PhotoFormat::unknown: break;
+  }
+  throw DataError("image file '" + source +
+                  "': not a PNG, JPEG or PGM image (its first bytes are none of theirs)");
+}
+
+GreyImage load_photo(const std::string& path) {
+  std::string bytes;
+  try {
+    bytes = read_regular_file(path, kMaxPhotoFileBytes);
+  } catch (const FileError& e) {
+    throw DataError("image file '" + path + "': " + e.what());
+  }
+  return parse_photo(bytes, path);
+}
+
+std::string pgm_bytes(const GreyImage& image) {
+  const std::string header =
+      "P5\n" + std::to_string(image.cols) + " " + std::to_string(image.rows) + "\n255\n";
+  return header + std::string(image.pixels.begin(), image.pixels.end());
+}
+
+std::string png_bytes(const GreyImage& image) {
+  std::string png;
+  // stb_image_write hands the encoded file over in pieces, appended here.
+  auto append = [](void* context, void* data, int size) {
+    static_cast<std::string*>(context)->append(static_cast<const char*>(data),
+                                               std::size_t(size));
+  };
+  if (!stbi_write_png_to_func(append, &png, int(image.cols), int(image.rows), 1,
+                              image.pixels.data(), int(image.cols)))
+    throw DataError("the image could not be encoded as PNG");
+  return png;
+}
+
+void save_photo(const std::string& path, const GreyImage& image) {
+  auto ends_with = [&](const std::string& end) {
+    return path.size() > end.size() &&
+           path.compare(path.size() - end.size(), end.size(), end) == 0;
+  };
+  if (ends_with(".png"))
+    write_file_atomically(path, png_bytes(image));
+  else if (ends_with(".pgm"))
+    write_file_atomically(path, pgm_bytes(image));
+  else
+    throw DataError("image file '" + path + "': the name must end in .png or .pgm");
+}
+
+}  // namespace nn
