@@ -31,6 +31,12 @@ unsigned char grey_over_white(const unsigned char* p, int channels) {
   return static_cast<unsigned char>(std::lround(alpha * luma + (1 - alpha) * 255.0));
 }
 
+// Why stb_image failed, as " (reason)", or nothing when it does not say.
+std::string stb_reason() {
+  const char* reason = stbi_failure_reason();
+  return reason && *reason ? std::string(" (") + reason + ")" : std::string();
+}
+
 // [listing decode]
 GreyImage decode_with_stb(const std::string& bytes, const std::string& source,
                           const char* format) {
@@ -43,8 +49,7 @@ GreyImage decode_with_stb(const std::string& bytes, const std::string& source,
   // The header alone first: the size is checked before anything is allocated.
   int width = 0, height = 0, channels = 0;
   if (!stbi_info_from_memory(data, length, &width, &height, &channels))
-    throw fail(std::string("not a readable ") + format + " image (" + stbi_failure_reason() +
-               ")");
+    throw fail(std::string("not a readable ") + format + " image" + stb_reason());
   if (width <= 0 || height <= 0 || std::size_t(width) * std::size_t(height) > kMaxPhotoPixels)
     throw fail(std::to_string(width) + " x " + std::to_string(height) +
                " pixels: empty, or larger than any image read here (at most " +
@@ -52,8 +57,7 @@ GreyImage decode_with_stb(const std::string& bytes, const std::string& source,
   int w = 0, h = 0, n = 0;
   const std::unique_ptr<stbi_uc, void (*)(void*)> pixels(
       stbi_load_from_memory(data, length, &w, &h, &n, 0), stbi_image_free);
-  if (!pixels)
-    throw fail(std::string("a damaged ") + format + " image (" + stbi_failure_reason() + ")");
+  if (!pixels) throw fail(std::string("a damaged ") + format + " image" + stb_reason());
   if (w != width || h != height || n < 1 || n > 4)  // what the header said, or refuse
     throw fail(std::string("a damaged ") + format + " image (its size changed while decoding)");
   GreyImage image;

@@ -102,7 +102,7 @@ GreyImage centred_in_square(const GreyImage& image, std::size_t side) {
   GreyImage out;
   out.rows = out.cols = side;
   out.pixels.assign(side * side, 0);
-  const std::size_t top = (side - image.rows) / 2, left = (side - image.cols) / 2;
+  const std::size_t top = (side - image.rows + 1) / 2, left = (side - image.cols + 1) / 2;
   for (std::size_t r = 0; r < image.rows; ++r)
     for (std::size_t c = 0; c < image.cols; ++c)
       out.pixels[(top + r) * side + left + c] = image.pixels[r * image.cols + c];
