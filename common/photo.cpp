@@ -5,6 +5,7 @@
 
 #include <climits>
 #include <cmath>
+#include <cstdint>
 #include <memory>
 
 #include "common/atomic_write.hpp"
@@ -37,6 +38,35 @@ std::string stb_reason() {
   return reason && *reason ? std::string(" (") + reason + ")" : std::string();
 }
 
+// Whether every Huffman table in a JPEG declares at most 256 codes, as the JPEG standard
+// allows. The stb_image of Debian 12 (2.27) trusts the 16 counts of a table (each 0 to
+// 255) and writes as many entries into arrays of 257 and 256: a crafted table overflows
+// them (the fuzzer found it). So before stb_image sees the bytes, each DHT segment is read
+// as it reads it: every FF C4 in the file (in a valid JPEG, FF in compressed data is
+// followed by 00, so FF C4 is always a marker), its 16-bit length, then tables of one
+// class/number byte, 16 counts and that many symbols; bytes past the end read as 0.
+bool jpeg_huffman_tables_fit(const std::string& bytes) {
+  auto byte = [&](std::size_t at) {
+    return at < bytes.size() ? int(std::uint8_t(bytes[at])) : 0;
+  };
+  for (std::size_t m = 0; m + 1 < bytes.size(); ++m) {
+    if (byte(m) != 0xFF || byte(m + 1) != 0xC4) continue;
+    std::size_t at = m + 2;
+    long left = long(byte(at) << 8 | byte(at + 1)) - 2;
+    at += 2;
+    while (left > 0) {
+      const int q = byte(at++);
+      if ((q >> 4) > 1 || (q & 15) > 3) break;  // stb_image refuses this table itself
+      int codes = 0;
+      for (int i = 0; i < 16; ++i) codes += byte(at++);
+      if (codes > 256) return false;
+      at += std::size_t(codes);
+      left -= 17 + codes;
+    }
+  }
+  return true;
+}
+
 // [listing decode]
 GreyImage decode_with_stb(const std::string& bytes, const std::string& source,
                           const char* format) {
@@ -44,6 +74,8 @@ GreyImage decode_with_stb(const std::string& bytes, const std::string& source,
     return DataError("image file '" + source + "': " + what);
   };
   if (bytes.size() > std::size_t(INT_MAX)) throw fail("larger than any image read here");
+  if (std::string(format) == "JPEG" && !jpeg_huffman_tables_fit(bytes))
+    throw fail("a damaged JPEG image (a Huffman table of more than 256 codes)");
   const auto* data = reinterpret_cast<const stbi_uc*>(bytes.data());
   const int length = int(bytes.size());
   // The header alone first: the size is checked before anything is allocated.

@@ -533,8 +533,18 @@ void print_familiarity(const nn::GarmentSubspace& garments, const nn::GreyImage&
 // --predict-index (nullopt, with a note, when a photo is classified without the data).
 std::optional<Data> data_for_prediction(const std::string& data_dir, bool required) {
   try {
+    const nn::ImageDataset file = nn::load_fashion_mnist(data_dir, nn::Split::train);
+    if (file.images.rows != 28 || file.images.cols != 28)
+      throw nn::DataError("the images in " + data_dir + " are " +
+                          std::to_string(file.images.cols) + " x " +
+                          std::to_string(file.images.rows) +
+                          " pixels; the network reads 28 x 28 images");
+    if (file.size() <= kValidationSize)
+      throw nn::DataError("the training file in " + data_dir + " holds only " +
+                          std::to_string(file.size()) + " images, fewer than the " +
+                          std::to_string(kValidationSize) + " validation images");
     Data d;
-    split_training_file(nn::load_fashion_mnist(data_dir, nn::Split::train), 55000, d);
+    split_training_file(file, 55000, d);
     return d;
   } catch (const nn::DataError& e) {
     if (required) throw;
@@ -571,11 +581,6 @@ int section5_predict(const std::string& model_path, const std::string& data_dir,
   nn::check_plausible(net, model_path);
   const std::vector<std::string> names = nn::fashion_mnist_class_names();
   const std::optional<Data> data = data_for_prediction(data_dir, index.has_value());
-  if (data && (data->validation.images.rows != 28 || data->validation.images.cols != 28))
-    throw nn::DataError("the images in " + data_dir + " are " +
-                        std::to_string(data->validation.images.cols) + " x " +
-                        std::to_string(data->validation.images.rows) +
-                        " pixels; the network reads 28 x 28 images");
   nn::GreyImage image;
   std::string image_name;
   if (index) {
