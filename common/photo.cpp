@@ -67,6 +67,22 @@ bool jpeg_huffman_tables_fit(const std::string& bytes) {
   return true;
 }
 
+// Whether a PNG's first IDAT chunk (the compressed pixels) has any bytes. Debian 12's
+// stb_image copies a first, empty IDAT chunk into a buffer it has not allocated yet
+// (memcpy of 0 bytes to a null pointer, undefined behaviour; the fuzzer found it). The
+// chunks are walked as stb_image walks them: after the 8-byte signature, each is a 4-byte
+// big-endian length, a 4-byte type, the data and a 4-byte checksum.
+bool png_first_idat_nonempty(const std::string& bytes) {
+  std::size_t at = 8;
+  while (at + 8 <= bytes.size()) {
+    std::size_t length = 0;
+    for (int k = 0; k < 4; ++k) length = length << 8 | std::uint8_t(bytes[at + std::size_t(k)]);
+    if (bytes.compare(at + 4, 4, "IDAT") == 0) return length > 0;
+    at += 12 + length;
+  }
+  return true;  // no IDAT at all: stb_image refuses the file itself
+}
+
 // [listing decode]
 GreyImage decode_with_stb(const std::string& bytes, const std::string& source,
                           const char* format) {
@@ -74,8 +90,11 @@ GreyImage decode_with_stb(const std::string& bytes, const std::string& source,
     return DataError("image file '" + source + "': " + what);
   };
   if (bytes.size() > std::size_t(INT_MAX)) throw fail("larger than any image read here");
+  // Two faults of Debian 12's stb_image, refused before it sees the bytes (see above).
   if (std::string(format) == "JPEG" && !jpeg_huffman_tables_fit(bytes))
     throw fail("a damaged JPEG image (a Huffman table of more than 256 codes)");
+  if (std::string(format) == "PNG" && !png_first_idat_nonempty(bytes))
+    throw fail("a damaged PNG image (its first IDAT chunk is empty)");
   const auto* data = reinterpret_cast<const stbi_uc*>(bytes.data());
   const int length = int(bytes.size());
   // The header alone first: the size is checked before anything is allocated.

@@ -2,23 +2,30 @@
 // ===========================================================================================
 // What you learn: the multilayer perceptron of chapters 06-08, unchanged, on 70,000 real
 // photos of clothes (28 x 28 grey pixels, 10 classes). A validation set taken out of the
-// training set, a test set touched once at the end, a progress bar, and a trained network
-// saved to a file, loaded back and used to classify one image.
+// training set, a test set touched once at the end, a progress bar, a trained network
+// saved to a file, loaded back and used to classify one image or a photo of your own, and
+// why its confidence is not the probability of being right.
 //
 // Run:   ./tutorial 09        or   build/release/chapters/09_fashion_mnist [--help]
 //        [--epochs 15] [--learning-rate 0.001] [--optimizer adam] [--schedule cosine]
 //        [--batch-size 64] [--hidden 256,128] [--weight-decay 0] [--train-limit N]
 //        [--data DIR] [--save FILE] [--seed 42] [--out DIR]
 //        then, with the model it saved (build/release/output/09_fashion_mnist/model.nnm):
-//        build/release/chapters/09_fashion_mnist --predict-index 42
-//        build/release/chapters/09_fashion_mnist --predict-pgm my_image.pgm [--model FILE]
+//        build/release/chapters/09_fashion_mnist --predict-index 42     (validation image)
+//        build/release/chapters/09_fashion_mnist --predict-image photo.jpg [--model FILE]
+//            [--show-input seen.png]     (PNG, JPEG or PGM, prepared like the data set's)
 // Needs: Debian's package dataset-fashion-mnist (./tutorial installs it), which puts the
-// four IDX files into /usr/share/datasets/fashion-mnist; --data DIR reads them elsewhere.
+// four IDX files into /usr/share/datasets/fashion-mnist; --data DIR reads them elsewhere;
+// and libstb-dev (stb_image) for PNG and JPEG.
+// Uses, besides the network: common/photo.hpp (reading a photo), common/prepare.hpp
+// (preparing it like Fashion-MNIST's images), common/out_of_distribution.hpp (is an image
+// like the training images?).
 // Draws (into plots/09_fashion_mnist/):
 //   curves.png           training and validation loss and accuracy, epoch by epoch
 //   confusion.png        the test set's confusion matrix: which class is taken for which
 //   misclassified.png    24 test images the network gets wrong, with both labels
 //   weights.png          first-layer weights of the 24 hidden units training changed most
+//   overconfident.png    inputs unlike any garment, answered with high confidence
 #include <armadillo>
 
 #include <algorithm>
@@ -643,7 +650,6 @@ arma::uword first_of_class(const nn::ImageDataset& set, arma::uword k) {
   return arma::uvec(arma::find(set.labels == k, 1))(0);
 }
 
-// [listing odd inputs]
 OddInputs section6_confidence(nn::Network<float>& net, const Data& data) {
   const nn::GarmentSubspace garments =
       nn::fit_garment_subspace(data.train.images.pixels, data.validation.images.pixels);
@@ -683,7 +689,6 @@ OddInputs section6_confidence(nn::Network<float>& net, const Data& data) {
     in.familiarity = nn::check_familiarity(garments, in.x);
     inputs.push_back(in);
   }
-  // [end odd inputs]
   const std::vector<std::string>& names = data.validation.class_names;
   std::cout << "\nConfidence is not correctness: the network's answer for inputs unlike the "
                "training images\n"
