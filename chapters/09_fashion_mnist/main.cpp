@@ -542,10 +542,9 @@ std::optional<Data> data_for_prediction(const std::string& data_dir, bool requir
   try {
     const nn::ImageDataset file = nn::load_fashion_mnist(data_dir, nn::Split::train);
     if (file.images.rows != 28 || file.images.cols != 28)
-      throw nn::DataError("the images in " + data_dir + " are " +
-                          std::to_string(file.images.cols) + " x " +
-                          std::to_string(file.images.rows) +
-                          " pixels; the network reads 28 x 28 images");
+      throw nn::DataError(
+          "the images in " + data_dir + " are " + std::to_string(file.images.cols) + " x " +
+          std::to_string(file.images.rows) + " pixels; the network reads 28 x 28 images");
     if (file.size() <= kValidationSize)
       throw nn::DataError("the training file in " + data_dir + " holds only " +
                           std::to_string(file.size()) + " images, fewer than the " +
