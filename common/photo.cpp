@@ -67,44 +67,54 @@ bool jpeg_huffman_tables_fit(const std::string& bytes) {
   return true;
 }
 
-// Whether a PNG's first IDAT chunk (the compressed pixels) has any bytes. Debian 12's
-// stb_image copies a first, empty IDAT chunk into a buffer it has not allocated yet
-// (memcpy of 0 bytes to a null pointer, undefined behaviour; the fuzzer found it). The
-// chunks are walked as stb_image walks them: after the 8-byte signature, each is a 4-byte
-// big-endian length, a 4-byte type, the data and a 4-byte checksum.
-bool png_first_idat_nonempty(const std::string& bytes) {
+// What is wrong with a PNG's chunks ("" when nothing): the chunks are walked as stb_image
+// walks them: after the 8-byte signature, each is a 4-byte big-endian length, a 4-byte
+// type, the data and a 4-byte checksum, up to the IEND chunk. Two faults of Debian 12's
+// stb_image, both found by the fuzzer, are refused here:
+//   - it grows its buffer for the compressed pixels (IDAT) to the length a chunk
+//     announces before reading it, so a chunk of a few bytes announcing 2 GB allocates
+//     2 GB: every chunk must fit in the file;
+//   - it copies a first, empty IDAT chunk into a buffer it has not allocated yet (memcpy
+//     of 0 bytes to a null pointer, undefined behaviour).
+std::string png_chunk_fault(const std::string& bytes) {
   std::size_t at = 8;
+  bool seen_idat = false;
   while (at + 8 <= bytes.size()) {
     std::size_t length = 0;
     for (int k = 0; k < 4; ++k) length = length << 8 | std::uint8_t(bytes[at + std::size_t(k)]);
-    if (bytes.compare(at + 4, 4, "IDAT") == 0) return length > 0;
+    const std::string type = bytes.substr(at + 4, 4);
+    if (length > bytes.size() - at - 8)
+      return "a chunk of " + std::to_string(length) + " bytes runs past the end of the file";
+    if (type == "IDAT" && !seen_idat && length == 0) return "its first IDAT chunk is empty";
+    seen_idat = seen_idat || type == "IDAT";
+    if (type == "IEND") break;
     at += 12 + length;
   }
-  return true;  // no IDAT at all: stb_image refuses the file itself
+  return "";
 }
 
 // [listing decode]
 GreyImage decode_with_stb(const std::string& bytes, const std::string& source,
-                          const char* format) {
+                          const char* format, std::size_t max_pixels) {
   auto fail = [&](const std::string& what) {
     return DataError("image file '" + source + "': " + what);
   };
   if (bytes.size() > std::size_t(INT_MAX)) throw fail("larger than any image read here");
-  // Two faults of Debian 12's stb_image, refused before it sees the bytes (see above).
+  // Three faults of Debian 12's stb_image, refused before it sees the bytes (see above).
   if (std::string(format) == "JPEG" && !jpeg_huffman_tables_fit(bytes))
     throw fail("a damaged JPEG image (a Huffman table of more than 256 codes)");
-  if (std::string(format) == "PNG" && !png_first_idat_nonempty(bytes))
-    throw fail("a damaged PNG image (its first IDAT chunk is empty)");
+  if (std::string(format) == "PNG" && !png_chunk_fault(bytes).empty())
+    throw fail("a damaged PNG image (" + png_chunk_fault(bytes) + ")");
   const auto* data = reinterpret_cast<const stbi_uc*>(bytes.data());
   const int length = int(bytes.size());
   // The header alone first: the size is checked before anything is allocated.
   int width = 0, height = 0, channels = 0;
   if (!stbi_info_from_memory(data, length, &width, &height, &channels))
     throw fail(std::string("not a readable ") + format + " image" + stb_reason());
-  if (width <= 0 || height <= 0 || std::size_t(width) * std::size_t(height) > kMaxPhotoPixels)
+  if (width <= 0 || height <= 0 || std::size_t(width) * std::size_t(height) > max_pixels)
     throw fail(std::to_string(width) + " x " + std::to_string(height) +
                " pixels: empty, or larger than any image read here (at most " +
-               std::to_string(kMaxPhotoPixels) + " pixels)");
+               std::to_string(max_pixels) + " pixels)");
   int w = 0, h = 0, n = 0;
   const std::unique_ptr<stbi_uc, void (*)(void*)> pixels(
       stbi_load_from_memory(data, length, &w, &h, &n, 0), stbi_image_free);
@@ -123,10 +133,11 @@ GreyImage decode_with_stb(const std::string& bytes, const std::string& source,
 
 }  // namespace
 
-GreyImage parse_photo(const std::string& bytes, const std::string& source) {
+GreyImage parse_photo(const std::string& bytes, const std::string& source,
+                      std::size_t max_pixels) {
   switch (photo_format(bytes)) {
-    case PhotoFormat::png: return decode_with_stb(bytes, source, "PNG");
-    case PhotoFormat::jpeg: return decode_with_stb(bytes, source, "JPEG");
+    case PhotoFormat::png: return decode_with_stb(bytes, source, "PNG", max_pixels);
+    case PhotoFormat::jpeg: return decode_with_stb(bytes, source, "JPEG", max_pixels);
     case PhotoFormat::pgm: return parse_pgm(bytes, source);
     case PhotoFormat::unknown: break;
   }

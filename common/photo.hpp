@@ -35,8 +35,10 @@ enum class PhotoFormat { png, jpeg, pgm, unknown };
 // The format the first bytes announce.
 PhotoFormat photo_format(const std::string& bytes);
 
-// The picture in bytes as grey pixels; `source` names it in error messages.
-GreyImage parse_photo(const std::string& bytes, const std::string& source);
+// The picture in bytes as grey pixels; `source` names it in error messages. A PNG or JPEG
+// of more than max_pixels is refused before it is decoded (the fuzz target lowers it).
+GreyImage parse_photo(const std::string& bytes, const std::string& source,
+                      std::size_t max_pixels = kMaxPhotoPixels);
 
 // The picture in the file at path (a regular file: not a folder, FIFO or device).
 GreyImage load_photo(const std::string& path);

@@ -115,10 +115,13 @@ TEST_CASE("every fault of a photo is one DataError naming the file", "[photo]") 
       {png_header(5000, 5000), "5000 x 5000 pixels: empty, or larger than any image"},
       {png_header(100000, 200), "100000 x 200 pixels: empty, or larger than any image"},
       {"P5 0 2 255\n", "0 x 2 pixels"},
-      // The two faults of Debian 12's stb_image the fuzzer found, refused before it runs:
+      // The three faults of Debian 12's stb_image the fuzzer found, refused before it runs:
       // a JPEG Huffman table (DHT segment) whose 16 counts add up to 16 x 255 codes ...
       {std::string("\xFF\xD8\xFF\xC4\x00\x13\x00", 7) + std::string(16, '\xFF'),
        "a damaged JPEG image (a Huffman table of more than 256 codes)"},
+      // ... a PNG chunk announcing 2 GB in a file of a few bytes ...
+      {png_header(6, 4) + std::string("\x7F\xFF\xFF\xFFIDATxyz", 11),
+       "a damaged PNG image (a chunk of 2147483647 bytes runs past the end of the file)"},
       // ... and a PNG whose first IDAT chunk is empty.
       {png_header(6, 4) + std::string("\0\0\0\0IDAT\0\0\0\0", 12) + png.substr(33),
        "a damaged PNG image (its first IDAT chunk is empty)"},
