@@ -965,7 +965,7 @@ int main(int argc, char** argv) {
     draw_confusion(test.C, data.test.class_names, cli.out_dir());
     draw_misclassified(data.test, wrong, answers.predicted, answers.P, cli.out_dir());
     draw_weights(trained.net, trained.W1_start, cli.out_dir());
-    draw_overconfident(odd, data.test.class_names, cli.out_dir());
+    draw_overconfident(odd, data.validation.class_names, cli.out_dir());
     print_results(data, trained, test, model_file, cli.out_dir(), seconds_since(start));
   } catch (const std::exception& e) {
     std::cerr << kChapter << ": error: " << e.what() << "\n";
