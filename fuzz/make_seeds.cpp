@@ -1,15 +1,18 @@
-// make_seeds.cpp: writes the seed corpus of the model, PGM and predict fuzz targets.
+// make_seeds.cpp: writes the seed corpus of the model, PGM, predict and photo fuzz targets.
 //
-//   make_seeds model|pgm|predict DIR
+//   make_seeds model|pgm|predict|photo DIR
 //
 // Small valid inputs and one for each fault the readers check, built with the library's
-// own writer (nn::model_to_bytes), so the seeds are what the chapter itself would write.
+// own writer (nn::model_to_bytes), so the seeds are what the chapter itself would write,
+// and, for photos, with Debian's stb_image_write (PNG and JPEG, grey and colour).
 #include <cstdio>
 #include <fstream>
 #include <random>
 #include <string>
 #include <utility>
 #include <vector>
+
+#include <stb_image_write.h>
 
 #include "common/model_file.hpp"
 
@@ -82,17 +85,50 @@ Seeds predict_seeds() {
           {"no_image", two_bytes(small.size()) + small}};
 }
 
+// w x h pixels of n channels, a smooth pattern, as PNG or JPEG.
+std::string photo(bool png, int w, int h, int n) {
+  std::vector<unsigned char> pixels(std::size_t(w * h * n));
+  for (std::size_t k = 0; k < pixels.size(); ++k)
+    pixels[k] = static_cast<unsigned char>(k * 13);
+  std::string bytes;
+  auto append = [](void* context, void* data, int size) {
+    static_cast<std::string*>(context)->append(static_cast<const char*>(data),
+                                               std::size_t(size));
+  };
+  if (png)
+    stbi_write_png_to_func(append, &bytes, w, h, n, pixels.data(), w * n);
+  else
+    stbi_write_jpg_to_func(append, &bytes, w, h, n, pixels.data(), 80);
+  return bytes;
+}
+
+Seeds photo_seeds() {
+  const std::string png = photo(true, 9, 7, 1), jpeg = photo(false, 9, 7, 3);
+  return {{"png_grey", png},
+          {"png_grey_alpha", photo(true, 5, 4, 2)},
+          {"png_rgb", photo(true, 6, 6, 3)},
+          {"png_rgba", photo(true, 4, 8, 4)},
+          {"jpeg_grey", photo(false, 16, 8, 1)},
+          {"jpeg_rgb", jpeg},
+          {"png_truncated", png.substr(0, png.size() / 2)},
+          {"jpeg_truncated", jpeg.substr(0, jpeg.size() / 2)},
+          {"pgm", pgm(5, 3, true)},
+          {"not_an_image", "GIF89a"},
+          {"empty", ""}};
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   const std::string which = argc == 3 ? argv[1] : "";
-  if (which != "model" && which != "pgm" && which != "predict") {
-    std::fprintf(stderr, "usage: make_seeds model|pgm|predict DIR\n");
+  if (which != "model" && which != "pgm" && which != "predict" && which != "photo") {
+    std::fprintf(stderr, "usage: make_seeds model|pgm|predict|photo DIR\n");
     return 2;
   }
-  const Seeds seeds = which == "model" ? model_seeds()
-                      : which == "pgm" ? pgm_seeds()
-                                       : predict_seeds();
+  const Seeds seeds = which == "model"   ? model_seeds()
+                      : which == "pgm"   ? pgm_seeds()
+                      : which == "photo" ? photo_seeds()
+                                         : predict_seeds();
   for (const auto& [name, bytes] : seeds) {
     const std::string path = std::string(argv[2]) + "/" + name;
     std::ofstream out(path, std::ios::binary | std::ios::trunc);

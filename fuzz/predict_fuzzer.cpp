@@ -1,4 +1,4 @@
-// predict_fuzzer.cpp: a libFuzzer target for prediction, chapter 09's --predict-pgm path:
+// predict_fuzzer.cpp: a libFuzzer target for prediction, chapter 09's --predict-image path:
 // load a model, read a PGM image, classify the image (common/classify.hpp).
 //
 // An input is: 2 bytes n (little-endian), n bytes of model file (its checksum recomputed,

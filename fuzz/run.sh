@@ -1,17 +1,20 @@
 #!/usr/bin/env bash
 # fuzz/run.sh [SECONDS] [TARGET...]: fuzz each TARGET for SECONDS (default 60 s; default
-# targets: all four, one after the other).
+# targets: all five, one after the other).
 #
 #   idx      the IDX reader (common/idx.cpp)                     fuzz/idx_fuzzer.cpp
 #   model    the model-file reader, past its checksum            fuzz/model_fuzzer.cpp
 #   pgm      the PGM reader (common/pgm.cpp)                     fuzz/pgm_fuzzer.cpp
 #   predict  a model and an image, classified (common/classify)  fuzz/predict_fuzzer.cpp
+#   photo    PNG, JPEG (stb_image) and PGM photos, then prepared  fuzz/photo_fuzzer.cpp
+#            (common/photo.cpp, common/prepare.cpp; stb compiled in: fuzz/stb_impl.cpp)
 #
 # Builds each libFuzzer target with clang++ and AddressSanitizer + UndefinedBehaviorSanitizer
 # into build/fuzz/, writes its seed corpus (fuzz/make_corpus.cpp for idx,
 # fuzz/make_seeds.cpp for the others), then runs it with one job. Exits 0 when nothing was
 # found, non-zero (with the input saved in build/fuzz/findings/) when something was.
-# Works from any folder. Needs: clang, libclang-rt-14-dev, libarmadillo-dev, zlib1g-dev.
+# Works from any folder. Needs: clang, libclang-rt-14-dev, libarmadillo-dev, zlib1g-dev,
+# libstb-dev.
 set -euo pipefail
 
 die() { printf 'fuzz/run.sh: error: %s\n' "$*" >&2; exit 1; }
@@ -21,9 +24,12 @@ DURATION=${1:-60}
 [[ $DURATION =~ ^[1-9][0-9]*$ ]] || die "SECONDS must be a whole number > 0, not '$DURATION'"
 shift || true
 TARGETS=("$@")
-[ ${#TARGETS[@]} -gt 0 ] || TARGETS=(idx model pgm predict)
+[ ${#TARGETS[@]} -gt 0 ] || TARGETS=(idx model pgm predict photo)
 for t in "${TARGETS[@]}"; do
-  case $t in idx | model | pgm | predict) ;; *) die "unknown target '$t' (idx, model, pgm or predict)" ;; esac
+  case $t in
+    idx | model | pgm | predict | photo) ;;
+    *) die "unknown target '$t' (idx, model, pgm, predict or photo)" ;;
+  esac
 done
 
 CXX=${FUZZ_CXX:-clang++}
@@ -38,14 +44,34 @@ WARNINGS=(-Wall -Wextra -Wpedantic -Wshadow -Werror)
 # The library code each target needs (no chapter, no gnuplot).
 LIBRARY=("$ROOT/common/idx.cpp" "$ROOT/common/input_file.cpp" "$ROOT/common/model_file.cpp"
          "$ROOT/common/pgm.cpp" "$ROOT/common/classify.cpp")
+# stb_image's headers (Debian's libstb-dev), for common/photo.cpp and the photo target.
+STB_INCLUDE=/usr/include/stb
+[ -f "$STB_INCLUDE/stb_image.h" ] || die "$STB_INCLUDE/stb_image.h not found (apt-get install libstb-dev)"
 
 for target in "${TARGETS[@]}"; do
   echo "== building the $target fuzz target ($CXX, ASan + UBSan + libFuzzer) into $OUT"
-  "$CXX" -std=c++20 -O1 -g "${WARNINGS[@]}" -I"$ROOT" \
-    -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
-    -fno-omit-frame-pointer \
-    "$ROOT/fuzz/${target}_fuzzer.cpp" "${LIBRARY[@]}" -o "$OUT/${target}_fuzzer" \
-    -larmadillo -lz ||
+  sanitizers=(-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined
+              -fno-omit-frame-pointer)
+  objects=()
+  if [ "$target" = photo ]; then
+    # stb_image itself, instrumented like the rest (third-party code: no -Werror), but for
+    # two arithmetic checks: signed integer overflow (its JPEG decoder multiplies DC
+    # coefficients that a crafted file can make as large as it likes, and truncates the
+    # product to 16 bits anyway) and shifts (its JPEG bit reader shifts by a negative
+    # amount after a damaged Huffman code). Both come from the compressed data, cannot be
+    # refused from the headers, and give wrong pixels in a broken file, not a memory error;
+    # AddressSanitizer stays on for every read and write (fuzz/README.md, "The photo target").
+    "$CXX" -std=c++20 -O1 -g -w -I"$STB_INCLUDE" "${sanitizers[@]/fuzzer,/fuzzer-no-link,}" \
+      -fno-sanitize=signed-integer-overflow,shift \
+      -c "$ROOT/fuzz/stb_impl.cpp" -o "$OUT/stb_impl.o" ||
+      die "building stb_image for the photo target failed (see above)"
+    objects=("$OUT/stb_impl.o" "$ROOT/common/photo.cpp" "$ROOT/common/prepare.cpp"
+             "$ROOT/common/atomic_write.cpp")
+  fi
+  "$CXX" -std=c++20 -O1 -g "${WARNINGS[@]}" -I"$ROOT" -isystem "$STB_INCLUDE" \
+    "${sanitizers[@]}" \
+    "$ROOT/fuzz/${target}_fuzzer.cpp" "${LIBRARY[@]}" "${objects[@]}" \
+    -o "$OUT/${target}_fuzzer" -larmadillo -lz ||
     die "building the $target fuzz target failed (see above). If the linker cannot find" \
         "libclang_rt.fuzzer, install libclang-rt-14-dev."
 
@@ -62,8 +88,9 @@ for target in "${TARGETS[@]}"; do
     extra=(-dict="$ROOT/fuzz/idx.dict" -max_len=4096)
   else
     if [ ! -x "$OUT/make_seeds" ] || [ "$ROOT/fuzz/make_seeds.cpp" -nt "$OUT/make_seeds" ]; then
-      "$CXX" -std=c++20 -O1 "${WARNINGS[@]}" -I"$ROOT" "$ROOT/fuzz/make_seeds.cpp" \
-        "$ROOT/common/model_file.cpp" -o "$OUT/make_seeds" -larmadillo -lz ||
+      "$CXX" -std=c++20 -O1 "${WARNINGS[@]}" -I"$ROOT" -isystem "$STB_INCLUDE" \
+        "$ROOT/fuzz/make_seeds.cpp" "$ROOT/common/model_file.cpp" -o "$OUT/make_seeds" \
+        -larmadillo -lz -lstb ||
         die "building the seed maker failed (see above)"
     fi
     "$OUT/make_seeds" "$target" "$seeds"

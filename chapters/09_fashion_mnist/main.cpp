@@ -3,8 +3,9 @@
 // What you learn: the multilayer perceptron of chapters 06-08, unchanged, on 70,000 real
 // photos of clothes (28 x 28 grey pixels, 10 classes). A validation set taken out of the
 // training set on which settings are compared and mistakes studied, a test set used once
-// (with --final) for the chosen settings, a progress bar, and a trained network saved to a
-// file, loaded back and used to classify one image.
+// (with --final) for the chosen settings, a progress bar, a trained network saved to a
+// file, loaded back and used to classify one image or a photo of your own, and why its
+// confidence is not the probability of being right.
 //
 // Run:   ./tutorial 09        or   build/release/chapters/09_fashion_mnist [--help]
 //        [--epochs 15] [--learning-rate 0.001] [--optimizer adam] [--schedule cosine]
@@ -14,11 +15,16 @@
 //        (the same run, then the test set's accuracy; without --final the test files are
 //        not even read)
 //        then, with the model it saved (build/release/output/09_fashion_mnist/model.nnm):
-//        build/release/chapters/09_fashion_mnist --predict-index 42
-//        build/release/chapters/09_fashion_mnist --predict-pgm my_image.pgm [--model FILE]
+//        build/release/chapters/09_fashion_mnist --predict-index 42     (validation image)
+//        build/release/chapters/09_fashion_mnist --predict-image photo.jpg [--model FILE]
+//            [--show-input seen.png]     (PNG, JPEG or PGM, prepared like the data set's)
 // Needs: Debian's package dataset-fashion-mnist (./tutorial installs it), which puts the
 // four IDX files into /usr/share/datasets/fashion-mnist; --data DIR reads them elsewhere
-// (without --final only the two training files are needed).
+// (without --final only the two training files are needed); and libstb-dev (stb_image)
+// for PNG and JPEG.
+// Uses, besides the network: common/photo.hpp (reading a photo), common/prepare.hpp
+// (preparing it like Fashion-MNIST's images), common/out_of_distribution.hpp (is an image
+// like the training images?).
 // Draws (into build/release/output/09_fashion_mnist/, or --out DIR), from the training and
 // validation sets only, so that --final changes no figure:
 //   curves.png           training and validation loss and accuracy, epoch by epoch
@@ -27,6 +33,7 @@
 //   misclassified.png    24 validation images the network gets wrong, with both labels
 //   weights.png          first-layer weights of the 24 hidden units that pass the most on
 //                        to the next layer over the validation images
+//   overconfident.png    inputs unlike any garment, answered with high confidence
 #include <armadillo>
 
 #include <algorithm>
@@ -54,8 +61,11 @@
 #include "common/model_file.hpp"
 #include "common/network.hpp"
 #include "common/optimizer.hpp"
+#include "common/out_of_distribution.hpp"
 #include "common/pgm.hpp"
+#include "common/photo.hpp"
 #include "common/plot.hpp"
+#include "common/prepare.hpp"
 #include "common/progress.hpp"
 #include "common/reproducible.hpp"
 
@@ -73,7 +83,10 @@ double seconds_since(Clock::time_point start) {
 // {784, 256, 128, 10} -> "784-256-128-10"
 std::string architecture(const std::vector<arma::uword>& sizes) {
   std::string s;
-  for (std::size_t l = 0; l < sizes.size(); ++l) s += (l ? "-" : "") + std::to_string(sizes[l]);
+  for (std::size_t l = 0; l < sizes.size(); ++l) {
+    if (l > 0) s += '-';  // (not "-" + ...: GCC 12 warns falsely, -Wrestrict, on that)
+    s += std::to_string(sizes[l]);
+  }
   return s;
 }
 
@@ -575,10 +588,60 @@ void predict(nn::Network<float>& net, const nn::GreyImage& image, const std::str
 }
 // [end predict]
 
+// The image's 784 pixels as one column of floats in [0, 1], as the network reads them.
+arma::fvec as_input(const nn::GreyImage& image) {
+  return arma::conv_to<arma::fvec>::from(
+             arma::Col<unsigned char>(std::vector<unsigned char>(image.pixels))) /
+         255.0f;
+}
+
+// [listing familiarity]
+// Whether the image is like the training images (common/out_of_distribution.hpp), said
+// in full when it is not: the softmax percentages are no guide then.
+void print_familiarity(const nn::GarmentSubspace& garments, const nn::GreyImage& image) {
+  const nn::Familiarity f = nn::check_familiarity(garments, as_input(image));
+  std::cout << "Like the training images? distance from the garment subspace "
+            << nn::num(f.distance, "%.3f") << " (limit "
+            << nn::num(garments.distance_limit, "%.3f") << "), ink " << nn::num(f.ink, "%.3f")
+            << " (at least " << nn::num(garments.ink_limit, "%.3f") << ")\n";
+  if (!f.unlike_training()) return;
+  std::cout << "Warning: this image is unlike the images the network was trained on ("
+            << (f.too_far ? "too far from the garment subspace" : "almost no ink") << ").\n"
+            << "  The network answers anyway: softmax always sums to 100%. On such an image\n"
+            << "  the percentages above are not the probability of being right.\n";
+}
+// [end familiarity]
+
+// The training file's images, split as for training, for the familiarity check and
+// --predict-index (nullopt, with a note, when a photo is classified without the data).
+std::optional<Data> data_for_prediction(const std::string& data_dir, bool required) {
+  try {
+    const nn::ImageDataset file = nn::load_fashion_mnist(data_dir, nn::Split::train);
+    if (file.images.rows != 28 || file.images.cols != 28)
+      throw nn::DataError(
+          "the images in " + data_dir + " are " + std::to_string(file.images.cols) + " x " +
+          std::to_string(file.images.rows) + " pixels; the network reads 28 x 28 images");
+    if (file.size() <= kValidationSize)
+      throw nn::DataError("the training file in " + data_dir + " holds only " +
+                          std::to_string(file.size()) + " images, fewer than the " +
+                          std::to_string(kValidationSize) + " validation images");
+    Data d;
+    split_training_file(file, 55000, d);
+    return d;
+  } catch (const nn::DataError& e) {
+    if (required) throw;
+    std::cout << "(No familiarity check: it needs the training images, and " << e.what()
+              << ")\n";
+    return std::nullopt;
+  }
+}
+
 // Loads a saved model, checks that it is a Fashion-MNIST classifier, and prints one image
-// (test image `index`, or the PGM file) with the model's three most likely classes.
+// (validation image `index`, or the photo prepared like the data set's) with the model's
+// three most likely classes and whether the image is like the training images.
 int section5_predict(const std::string& model_path, const std::string& data_dir,
-                     std::optional<arma::uword> index, const std::string& pgm_path) {
+                     std::optional<arma::uword> index, const std::string& photo_path,
+                     const std::string& show_input) {
   try {
     nn::open_regular_file(model_path);  // a folder, FIFO or loop of links: say which
   } catch (const nn::FileError& e) {
@@ -599,33 +662,178 @@ int section5_predict(const std::string& model_path, const std::string& data_dir,
                          " outputs; a Fashion-MNIST model takes 784 and gives 10");
   nn::check_plausible(net, model_path);
   const std::vector<std::string> names = nn::fashion_mnist_class_names();
+  const std::optional<Data> data = data_for_prediction(data_dir, index.has_value());
   nn::GreyImage image;
   std::string image_name;
   if (index) {
-    const nn::ImageDataset test = nn::load_fashion_mnist(data_dir, nn::Split::test);
-    if (*index >= test.size())
+    const nn::ImageDataset& validation = data->validation;
+    if (*index >= validation.size())
       throw nn::DataError("--predict-index " + std::to_string(*index) +
-                          " is outside the test set (0 to " + std::to_string(test.size() - 1) +
-                          ")");
-    image.rows = test.images.rows;
-    image.cols = test.images.cols;
-    const arma::Col<unsigned char> column = test.images.pixels.col(*index);
+                          " is outside the validation set (0 to " +
+                          std::to_string(validation.size() - 1) + ")");
+    image.rows = image.cols = 28;
+    const arma::Col<unsigned char> column = validation.images.pixels.col(*index);
     image.pixels.assign(column.begin(), column.end());
-    image_name = "test image " + std::to_string(*index) + " of " + data_dir;
-    std::cout << "Image: test image " << *index << ", labelled "
-              << names.at(test.labels(*index)) << "\n";
+    image_name = "validation image " + std::to_string(*index) + " of " + data_dir;
+    std::cout << "Image: validation image " << *index << ", labelled "
+              << names.at(validation.labels(*index)) << "\n";
   } else {
-    image = nn::load_pgm(pgm_path);
-    image_name = "image file '" + pgm_path + "'";
-    std::cout << "Image: " << pgm_path << "\n";
+    const nn::GreyImage photo = nn::load_photo(photo_path);
+    const nn::Prepared p = nn::prepare_like_fashion_mnist(photo);
+    image = p.image;
+    image_name = "image file '" + photo_path + "'";
+    std::cout << "Image: " << photo_path << ", " << photo.cols << " x " << photo.rows
+              << " pixels, background " << p.background
+              << (p.inverted ? " (light: inverted)" : " (dark)") << ", item " << p.box_cols
+              << " x " << p.box_rows << " pixels, scaled and centred in 28 x 28:\n";
   }
-  if (image.rows != 28 || image.cols != 28)  // before printing it: the frame is 28 x 28
-    throw nn::DataError(image_name + ": " + std::to_string(image.cols) + " x " +
-                        std::to_string(image.rows) +
-                        " pixels; the network reads 28 x 28 images");
+  if (!show_input.empty()) {
+    nn::save_photo(show_input, image);
+    std::cout << "The 28 x 28 input, as classified: " << show_input << "\n";
+  }
   print_image(image);
   predict(net, image, image_name, model_path, names);
+  if (data) {
+    const nn::GarmentSubspace garments =
+        nn::fit_garment_subspace(data->train.images.pixels, data->validation.images.pixels);
+    print_familiarity(garments, image);
+  }
   return 0;
+}
+
+// ---------------------------------------------------------------------------------------
+// 6. Confidence is not correctness
+// ---------------------------------------------------------------------------------------
+
+// Inputs unlike the training images, and one ordinary validation image, each with the
+// network's answer and the familiarity check.
+struct OddInput {
+  std::string name;
+  arma::fvec x;  // (784), pixels in [0, 1]
+  arma::uword answer = 0;
+  double confidence = 0;  // the answer's softmax probability
+  nn::Familiarity familiarity;
+};
+
+struct OddInputs {
+  std::vector<OddInput> inputs;
+  double distance_limit = 0;  // the familiarity check's limit (GarmentSubspace)
+};
+
+// The first validation image of class k.
+arma::uword first_of_class(const nn::ImageDataset& set, arma::uword k) {
+  return arma::uvec(arma::find(set.labels == k, 1))(0);
+}
+
+OddInputs section6_confidence(nn::Network<float>& net, const Data& data) {
+  const nn::GarmentSubspace garments =
+      nn::fit_garment_subspace(data.train.images.pixels, data.validation.images.pixels);
+  auto validation = [&](arma::uword i) {  // (784) in [0, 1]
+    return arma::fvec(arma::conv_to<arma::fvec>::from(data.validation.images.pixels.col(i)) /
+                      255.0f);
+  };
+  const arma::uword trouser = first_of_class(data.validation, 1);
+  const arma::uword shirt = first_of_class(data.validation, 6);
+  std::mt19937_64 rng(1);
+  std::uniform_real_distribution<float> uniform(0, 1);
+  arma::fvec noise(784);
+  noise.imbue([&] { return uniform(rng); });
+  arma::fmat corner(28, 28, arma::fill::zeros);  // the shirt at half size, top left
+  const arma::fmat full = arma::reshape(validation(shirt), 28, 28);
+  for (arma::uword r = 0; r < 14; ++r)
+    for (arma::uword c = 0; c < 14; ++c)
+      corner(r, c) = arma::accu(full.submat(2 * r, 2 * c, 2 * r + 1, 2 * c + 1)) / 4;
+  arma::fmat half = arma::reshape(validation(trouser), 28, 28);  // (column c, row r)
+  half.cols(14, 27).zeros();  // the trouser's lower half erased (pixel r * 28 + c)
+  const std::vector<std::pair<std::string, arma::fvec>> named = {
+      {"validation image " + std::to_string(trouser) + " (Trouser)", validation(trouser)},
+      {"all black", arma::fvec(784, arma::fill::zeros)},
+      {"all white", arma::fvec(784, arma::fill::ones)},
+      {"uniform noise", noise},
+      {"image 1, dark on white", 1.0f - validation(trouser)},
+      {"a shirt, half size, in a corner", arma::vectorise(corner)},
+      {"image 1, upper half only", arma::vectorise(half)},
+  };
+  std::vector<OddInput> inputs;
+  for (const auto& [name, x] : named) {
+    OddInput in{name, x, 0, 0, {}};
+    const arma::fmat X(x);                                    // (784 x 1)
+    const arma::fvec p = nn::softmax(net.forward(X)).col(0);  // (10)
+    in.answer = p.index_max();
+    in.confidence = double(p(in.answer));
+    in.familiarity = nn::check_familiarity(garments, in.x);
+    inputs.push_back(in);
+  }
+  const std::vector<std::string>& names = data.validation.class_names;
+  std::cout << "\nConfidence is not correctness: the network's answer for inputs unlike the "
+               "training images\n"
+            << "  (garment subspace: distance limit "
+            << nn::num(garments.distance_limit, "%.3f") << ", the 99.5th percentile of the "
+            << "validation images; ink at least " << nn::num(garments.ink_limit, "%.3f")
+            << ")\n";
+  for (const OddInput& in : inputs) {
+    char line[160];
+    std::snprintf(line, sizeof line, "  %-36s %-11s %6.1f%%   distance %.3f  ink %.3f  %s\n",
+                  in.name.c_str(), names.at(in.answer).c_str(), 100 * in.confidence,
+                  in.familiarity.distance, in.familiarity.ink,
+                  in.familiarity.unlike_training() ? "UNLIKE TRAINING" : "like training");
+    std::cout << line;
+  }
+  return {inputs, garments.distance_limit};
+}
+
+// The odd inputs in a row of panels, each titled with the answer and the check, and a
+// last panel: confidence against the distance from the garment subspace.
+void draw_overconfident(const OddInputs& odd, const std::vector<std::string>& names,
+                        const std::string& out) {
+  const std::vector<OddInput>& inputs = odd.inputs;
+  const double distance_limit = odd.distance_limit;
+  nn::Figure fig("overconfident", 1600, 800);
+  fig.layout(2, 4,
+             "Confidence is not correctness: the softmax answer for inputs unlike the "
+             "training images");
+  const arma::vec xs = arma::regspace<arma::vec>(0, 27);
+  arma::vec distance(inputs.size()), confidence(inputs.size());
+  for (std::size_t k = 0; k < inputs.size(); ++k) {
+    const OddInput& in = inputs[k];
+    arma::mat image(28, 28);  // image(r, c) is row r (from the top), column c
+    for (arma::uword r = 0; r < 28; ++r)
+      for (arma::uword c = 0; c < 28; ++c)
+        image(r, c) = std::round(255.0 * double(in.x(r * 28 + c)));
+    nn::Plot& p = fig.panel(k);
+    p.title(std::to_string(k + 1) + ". " + in.name);
+    p.heatmap("pixels", xs, xs, image);
+    // As the network sees them (unlike misclassified.png): 0 black, 255 white.
+    p.command("set palette grey positive").cbrange(0, 255).command("unset colorbox");
+    p.xrange(-0.5, 27.5).yrange(27.5, -0.5).square().no_axes();
+    p.command("set border 15 lw 0.5 lc rgb '#999999'");  // a frame, for the white panel
+    p.xlabel(names.at(in.answer) + " " + nn::percent(in.confidence, 1) + ", distance " +
+             nn::num(in.familiarity.distance, "%.3f") +
+             (in.familiarity.too_empty ? ": no ink"
+              : in.familiarity.too_far ? ": too far"
+                                       : ""));
+    distance(k) = in.familiarity.distance;
+    confidence(k) = 100 * in.confidence;
+  }
+  nn::Plot& scatter = fig.panel(inputs.size());
+  scatter.title("confidence against distance")
+      .xlabel("distance from the garment subspace")
+      .ylabel("confidence (%)")
+      .key("bottom right");
+  const double right = std::max(0.5, 1.1 * distance.max());
+  scatter.xrange(0, right).yrange(0, 112);
+  scatter.line("limit " + nn::num(distance_limit, "%.3f"), {distance_limit, distance_limit},
+               {0, 112}, {.colour = 1, .dashed = true});
+  scatter.points("inputs", distance, confidence, {.colour = 0, .point_size = 1.6});
+  // Each point numbered as its panel, below and above in turn from left to right, so that
+  // neighbours' numbers do not overlap.
+  const arma::uvec by_distance = arma::stable_sort_index(distance);
+  for (arma::uword j = 0; j < by_distance.n_elem; ++j) {
+    const arma::uword k = by_distance(j);
+    scatter.label(distance(k), confidence(k) + (j % 2 ? 6 : -6), std::to_string(k + 1),
+                  "center", 11);
+  }
+  fig.save(out);
 }
 
 // ---------------------------------------------------------------------------------------
@@ -658,10 +866,11 @@ struct Options {
   arma::uword train_limit = 55000;
   std::string save_path;    // --save (empty: default_model_path())
   std::string model_path;   // --model, for --predict-* (empty: default_model_path())
-  bool predicting = false;  // --predict-index or --predict-pgm: section 5 only, no training
+  bool predicting = false;  // --predict-index or --predict-image: section 5 only
   std::optional<arma::uword> predict_index;
-  std::string pgm_path;
   bool final_test = false;  // --final: evaluate the test set once, at the end
+  std::string image_path;  // --predict-image: a PNG, JPEG or PGM file
+  std::string show_input;  // --show-input: where to write the prepared 28 x 28 image
 };
 
 // Why the model cannot be saved at target ("" when it can), found out before the training
@@ -730,18 +939,30 @@ std::optional<int> parse_flags(nn::CommandLine& cli, int argc, char** argv, Opti
       "Model file to write (default: model.nnm in this chapter's default output folder)");
   CLI::Option* index_opt =
       app.add_option("--predict-index", predict_index,
-                     "Classify test image N (0-9999) with a saved model; no training")
-          ->check(CLI::Range(0, 9999));
-  CLI::Option* pgm_opt = app.add_option("--predict-pgm", o.pgm_path,
-                                        "Classify a 28x28 PGM image (P5 or P2, maxval 255)");
-  index_opt->excludes(pgm_opt);
+                     "Classify validation image N (0-4999) with a saved model; no training")
+          ->check(CLI::Range(0, int(kValidationSize) - 1));
+  CLI::Option* image_opt = app.add_option(
+      "--predict-image", o.image_path,
+      "Classify a photo (PNG, JPEG or PGM, any size), prepared like Fashion-MNIST's");
+  index_opt->excludes(image_opt);
+  CLI::Option* show_opt = app.add_option(
+      "--show-input", o.show_input,
+      "With --predict-*: write the 28x28 image the network classified (FILE.png or .pgm)");
   app.add_option("--model", o.model_path,
                  "Model file for --predict-* (default: where training saves it)");
   if (std::optional<int> code = cli.parse(argc, argv)) return code;
-  o.predicting = index_opt->count() || pgm_opt->count();
-  if (!o.model_path.empty() && !o.predicting) {
-    std::cerr << kChapter << ": error: --model is for --predict-index or --predict-pgm "
-              << "(see --help)\n";
+  o.predicting = index_opt->count() || image_opt->count();
+  for (const char* flag : {"--model", "--show-input"})
+    if (app.get_option(flag)->count() && !o.predicting) {
+      std::cerr << kChapter << ": error: " << flag
+                << " is for --predict-index or --predict-image (see --help)\n";
+      return 2;
+    }
+  const std::string& show = o.show_input;
+  if (show_opt->count() &&
+      !(show.size() > 4 && (show.ends_with(".png") || show.ends_with(".pgm")))) {
+    std::cerr << kChapter << ": error: --show-input: '" << show
+              << "' must be a file name ending in .png or .pgm (see --help)\n";
     return 2;
   }
   if (o.final_test && o.predicting) {
@@ -796,7 +1017,8 @@ void print_results(const Data& data, const Trained& trained, const Results& vali
             << epochs << (epochs == 1 ? " epoch\n" : " epochs\n") << "  model file         "
             << model_file << " (" << nn::thousands(fs::file_size(model_file)) << " bytes)\n"
             << "                     loaded back, it gives bit-identical outputs\n"
-            << "  figures            curves, confusion, misclassified, weights in " << out_dir
+            << "  figures            curves, confusion, misclassified, weights, overconfident in "
+            << out_dir
             << "\n"
             << "  total time         " << nn::num(total_seconds, "%.1f") << " s\n";
 }
@@ -827,7 +1049,7 @@ int main(int argc, char** argv) {
   try {
     if (o.predicting)  // section 5 alone, with a model saved by an earlier run
       return section5_predict(o.model_path.empty() ? default_model_path() : o.model_path,
-                              o.data_dir, o.predict_index, o.pgm_path);
+                              o.data_dir, o.predict_index, o.image_path, o.show_input);
 
     std::cout << "Chapter 09: Fashion-MNIST, a real data set\n"
               << "==========================================\n\n";
@@ -837,6 +1059,7 @@ int main(int argc, char** argv) {
     const Results validation = section3_validation_results(trained.net, data);
     const std::string model_file = o.save_path.empty() ? default_model_path() : o.save_path;
     section4_save_and_reload(trained.net, model_file, data, validation.evaluation);
+    const OddInputs odd = section6_confidence(trained.net, data);
 
     // Figures, only now that training has succeeded, from training and validation only.
     const Evaluation& answers = validation.evaluation;
@@ -845,6 +1068,7 @@ int main(int argc, char** argv) {
     draw_confusion(validation.C, data.validation.class_names, cli.out_dir());
     draw_misclassified(data.validation, wrong, answers.predicted, answers.P, cli.out_dir());
     draw_weights(trained.net, data.validation, cli.out_dir());
+    draw_overconfident(odd, data.validation.class_names, cli.out_dir());
     print_results(data, trained, validation, model_file, cli.out_dir(), seconds_since(start));
     if (o.final_test) section3_final_test(trained.net, data);  // last: the test set, once
   } catch (const std::exception& e) {
