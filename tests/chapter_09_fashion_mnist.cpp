@@ -546,7 +546,7 @@ TEST_CASE("chapter 09 trains briefly, saves a model, and predicts what the libra
                      net, nn::prepare_like_fashion_mnist(nn::load_photo(path)).image)));
     }
   }
-  SECTION("from a PNG photo: dark on white, larger, off centre; --show-input writes it") {
+  SECTION("from a PNG photo: dark on white, larger, off centre, and --show-input writes it") {
     // Validation image 42 drawn dark on white paper, twice the size, in a 90 x 70 page.
     const arma::Col<unsigned char> pixels = validation_image(file, 42);
     std::vector<unsigned char> page(90 * 70, 255);

@@ -869,8 +869,8 @@ struct Options {
   bool predicting = false;  // --predict-index or --predict-image: section 5 only
   std::optional<arma::uword> predict_index;
   bool final_test = false;  // --final: evaluate the test set once, at the end
-  std::string image_path;  // --predict-image: a PNG, JPEG or PGM file
-  std::string show_input;  // --show-input: where to write the prepared 28 x 28 image
+  std::string image_path;   // --predict-image: a PNG, JPEG or PGM file
+  std::string show_input;   // --show-input: where to write the prepared 28 x 28 image
 };
 
 // Why the model cannot be saved at target ("" when it can), found out before the training
@@ -1011,16 +1011,16 @@ void print_results(const Data& data, const Trained& trained, const Results& vali
   print_recall(names, recall);
   const arma::uword best = recall.index_max(), worst = recall.index_min();
   const int epochs = int(trained.history.size());
-  std::cout << "  best / worst class " << names[best] << " " << nn::percent(recall(best))
-            << ", " << names[worst] << " " << nn::percent(recall(worst)) << "\n"
-            << "  training time      " << nn::num(trained.seconds, "%.1f") << " s for "
-            << epochs << (epochs == 1 ? " epoch\n" : " epochs\n") << "  model file         "
-            << model_file << " (" << nn::thousands(fs::file_size(model_file)) << " bytes)\n"
-            << "                     loaded back, it gives bit-identical outputs\n"
-            << "  figures            curves, confusion, misclassified, weights, overconfident in "
-            << out_dir
-            << "\n"
-            << "  total time         " << nn::num(total_seconds, "%.1f") << " s\n";
+  std::cout
+      << "  best / worst class " << names[best] << " " << nn::percent(recall(best)) << ", "
+      << names[worst] << " " << nn::percent(recall(worst)) << "\n"
+      << "  training time      " << nn::num(trained.seconds, "%.1f") << " s for " << epochs
+      << (epochs == 1 ? " epoch\n" : " epochs\n") << "  model file         " << model_file
+      << " (" << nn::thousands(fs::file_size(model_file)) << " bytes)\n"
+      << "                     loaded back, it gives bit-identical outputs\n"
+      << "  figures            curves, confusion, misclassified, weights, overconfident in "
+      << out_dir << "\n"
+      << "  total time         " << nn::num(total_seconds, "%.1f") << " s\n";
 }
 
 // [listing final]
