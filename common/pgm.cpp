@@ -1,7 +1,5 @@
 #include "common/pgm.hpp"
 
-#include "common/input_file.hpp"
-
 namespace nn {
 
 GreyImage parse_pgm(const std::string& bytes, const std::string& source) {
@@ -95,16 +93,6 @@ GreyImage parse_pgm(const std::string& bytes, const std::string& source) {
     if (at != bytes.size()) throw fail("unexpected data after the " + count + " pixel values");
   }
   return image;
-}
-
-GreyImage load_pgm(const std::string& path) {
-  std::string bytes;
-  try {
-    bytes = read_regular_file(path, kMaxPgmFileBytes);
-  } catch (const FileError& e) {
-    throw DataError("image file '" + path + "': " + e.what());
-  }
-  return parse_pgm(bytes, path);
 }
 
 }  // namespace nn

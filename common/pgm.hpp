@@ -6,7 +6,8 @@
 // 8-bit images (maximum value 255) are read. Each fault is one nn::DataError naming the
 // file: not a PGM, a bad or oversized header field, too few or too many pixels.
 //
-//   const nn::GreyImage image = nn::load_pgm("shirt.pgm");  // image.rows x image.cols
+//   const nn::GreyImage image = nn::parse_pgm(bytes, "shirt.pgm");  // rows x cols
+// (nn::load_photo in photo.hpp reads a file in this or another format.)
 #pragma once
 
 #include <cstddef>
@@ -29,8 +30,5 @@ inline constexpr std::size_t kMaxPgmFileBytes = std::size_t{1} << 26;
 
 // The image in bytes; `source` names it in error messages ("image file 'SOURCE': ...").
 GreyImage parse_pgm(const std::string& bytes, const std::string& source);
-
-// The image in the file at path (a regular file: not a folder, FIFO or device).
-GreyImage load_pgm(const std::string& path);
 
 }  // namespace nn

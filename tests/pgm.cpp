@@ -1,13 +1,9 @@
 // Tests for common/pgm.hpp
 #include <catch2/catch.hpp>
 
-#include <sys/stat.h>
-
-#include <fstream>
 #include <string>
 
 #include "common/pgm.hpp"
-#include "support/chapter_run.hpp"
 
 using Catch::Contains;
 
@@ -49,16 +45,4 @@ TEST_CASE("every fault of a PGM file is one DataError naming the file", "[pgm]")
     CHECK_THROWS_WITH(nn::parse_pgm(bytes, "x.pgm"),
                       Catch::StartsWith("image file 'x.pgm': ") && Contains(phrase));
   }
-}
-
-TEST_CASE("a PGM path that is not a regular file is refused at once", "[pgm]") {
-  // Issue 16: a folder and /dev/zero were "no such file"; a FIFO would hang.
-  const std::string dir = nn::test::fresh_dir("pgm_files");
-  REQUIRE(mkfifo((dir + "/fifo.pgm").c_str(), 0600) == 0);
-  CHECK_THROWS_WITH(nn::load_pgm(dir), Contains("a folder"));
-  CHECK_THROWS_WITH(nn::load_pgm("/dev/zero"), Contains("a device"));
-  CHECK_THROWS_WITH(nn::load_pgm(dir + "/fifo.pgm"), Contains("FIFO"));
-  CHECK_THROWS_WITH(nn::load_pgm(dir + "/none.pgm"), Contains("none.pgm': no such file"));
-  std::ofstream(dir + "/ok.pgm", std::ios::binary) << "P5 1 1 255\n\x05";
-  CHECK(nn::load_pgm(dir + "/ok.pgm").pixels == std::vector<unsigned char>{5});
 }

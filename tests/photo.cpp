@@ -2,6 +2,7 @@
 #include <catch2/catch.hpp>
 
 #include <stb_image_write.h>
+#include <sys/stat.h>
 
 #include <fstream>
 #include <string>
@@ -146,8 +147,12 @@ TEST_CASE(
     "a photo path that is not a regular file is refused at once, and saving checks "
     "the name",
     "[photo]") {
+  // A folder and /dev/zero were once "no such file", and a FIFO would hang (issue 16).
   const std::string dir = nn::test::fresh_dir("photo_files");
+  REQUIRE(mkfifo((dir + "/fifo.pgm").c_str(), 0600) == 0);
   CHECK_THROWS_WITH(nn::load_photo(dir), Contains("a folder"));
+  CHECK_THROWS_WITH(nn::load_photo("/dev/zero"), Contains("a device"));
+  CHECK_THROWS_WITH(nn::load_photo(dir + "/fifo.pgm"), Contains("FIFO"));
   CHECK_THROWS_WITH(nn::load_photo(dir + "/none.png"), Contains("none.png': no such file"));
   nn::GreyImage image;
   image.rows = 2, image.cols = 3, image.pixels = {0, 50, 100, 150, 200, 250};
