@@ -3,11 +3,12 @@ find_package(Armadillo REQUIRED)
 find_package(CLI11 REQUIRED)
 find_package(Boost REQUIRED COMPONENTS iostreams filesystem)
 find_package(ZLIB REQUIRED)  # the IDX data files (common/idx.cpp) are read through zlib
-# stb_image reads a reader's PNG and JPEG photos (common/photo.cpp). Debian's libstb-dev
-# ships the headers in /usr/include/stb, the compiled library libstb.so and a pkg-config
-# file named stb, so it is found the Debian way, through pkg-config.
+# libpng and libjpeg-turbo read a reader's PNG and JPEG photos (common/photo.cpp), and
+# libpng writes the PNG of --show-input. Debian's libpng-dev and libturbojpeg0-dev ship
+# pkg-config files, so both are found the Debian way, through pkg-config.
 find_package(PkgConfig REQUIRED)
-pkg_check_modules(STB REQUIRED IMPORTED_TARGET stb)
+pkg_check_modules(PNG REQUIRED IMPORTED_TARGET libpng)
+pkg_check_modules(TURBOJPEG REQUIRED IMPORTED_TARGET libturbojpeg)
 if(NN_BUILD_TESTS)
   # Only the tests need Catch2, and ./tutorial installs it only for `./tutorial test`: a
   # reader who only runs the chapters never waits for it.

@@ -1,12 +1,12 @@
 #include "common/photo.hpp"
 
-#include <stb_image.h>
-#include <stb_image_write.h>
+#include <png.h>
+#include <turbojpeg.h>
 
-#include <climits>
+#include <algorithm>
 #include <cmath>
-#include <cstdint>
 #include <memory>
+#include <vector>
 
 #include "common/atomic_write.hpp"
 #include "common/input_file.hpp"
@@ -32,102 +32,79 @@ unsigned char grey_over_white(const unsigned char* p, int channels) {
   return static_cast<unsigned char>(std::lround(alpha * luma + (1 - alpha) * 255.0));
 }
 
-// Why stb_image failed, as " (reason)", or nothing when it does not say.
-std::string stb_reason() {
-  const char* reason = stbi_failure_reason();
-  return reason && *reason ? std::string(" (") + reason + ")" : std::string();
+// rows x cols pixels of `channels` bytes each, row by row, as a grey image.
+GreyImage to_grey(const std::vector<unsigned char>& pixels, std::size_t rows, std::size_t cols,
+                  int channels) {
+  GreyImage image;
+  image.rows = rows;
+  image.cols = cols;
+  image.pixels.resize(rows * cols);
+  for (std::size_t p = 0; p < image.pixels.size(); ++p)
+    image.pixels[p] = grey_over_white(pixels.data() + p * std::size_t(channels), channels);
+  return image;
 }
 
-// Whether every Huffman table in a JPEG declares at most 256 codes, as the JPEG standard
-// allows. The stb_image of Debian 12 (2.27) trusts the 16 counts of a table (each 0 to
-// 255) and writes as many entries into arrays of 257 and 256: a crafted table overflows
-// them (the fuzzer found it). So before stb_image sees the bytes, each DHT segment is read
-// as it reads it: every FF C4 in the file (in a valid JPEG, FF in compressed data is
-// followed by 00, so FF C4 is always a marker), its 16-bit length, then tables of one
-// class/number byte, 16 counts and that many symbols; bytes past the end read as 0.
-bool jpeg_huffman_tables_fit(const std::string& bytes) {
-  auto byte = [&](std::size_t at) {
-    return at < bytes.size() ? int(std::uint8_t(bytes[at])) : 0;
-  };
-  for (std::size_t m = 0; m + 1 < bytes.size(); ++m) {
-    if (byte(m) != 0xFF || byte(m + 1) != 0xC4) continue;
-    std::size_t at = m + 2;
-    long left = long(byte(at) << 8 | byte(at + 1)) - 2;
-    at += 2;
-    while (left > 0) {
-      const int q = byte(at++);
-      if ((q >> 4) > 1 || (q & 15) > 3) break;  // stb_image refuses this table itself
-      int codes = 0;
-      for (int i = 0; i < 16; ++i) codes += byte(at++);
-      if (codes > 256) return false;
-      at += std::size_t(codes);
-      left -= 17 + codes;
-    }
-  }
-  return true;
+// One fault of the file named source.
+DataError photo_error(const std::string& source, const std::string& what) {
+  return DataError("image file '" + source + "': " + what);
 }
 
-// What is wrong with a PNG's chunks ("" when nothing): the chunks are walked as stb_image
-// walks them: after the 8-byte signature, each is a 4-byte big-endian length, a 4-byte
-// type, the data and a 4-byte checksum, up to the IEND chunk. Two faults of Debian 12's
-// stb_image, both found by the fuzzer, are refused here:
-//   - it grows its buffer for the compressed pixels (IDAT) to the length a chunk
-//     announces before reading it, so a chunk of a few bytes announcing 2 GB allocates
-//     2 GB: every chunk must fit in the file;
-//   - it copies a first, empty IDAT chunk into a buffer it has not allocated yet (memcpy
-//     of 0 bytes to a null pointer, undefined behaviour).
-std::string png_chunk_fault(const std::string& bytes) {
-  std::size_t at = 8;
-  bool seen_idat = false;
-  while (at + 8 <= bytes.size()) {
-    std::size_t length = 0;
-    for (int k = 0; k < 4; ++k) length = length << 8 | std::uint8_t(bytes[at + std::size_t(k)]);
-    const std::string type = bytes.substr(at + 4, 4);
-    if (length > bytes.size() - at - 8)
-      return "a chunk of " + std::to_string(length) + " bytes runs past the end of the file";
-    if (type == "IDAT" && !seen_idat && length == 0) return "its first IDAT chunk is empty";
-    seen_idat = seen_idat || type == "IDAT";
-    if (type == "IEND") break;
-    at += 12 + length;
-  }
-  return "";
+// The size check both decoders make after reading the header alone, before they allocate
+// anything: a hostile header cannot make them ask for gigabytes.
+void check_size(std::size_t width, std::size_t height, std::size_t max_pixels,
+                const std::string& source) {
+  if (width == 0 || height == 0 || width * height > max_pixels)
+    throw photo_error(source,
+                      std::to_string(width) + " x " + std::to_string(height) +
+                          " pixels: empty, or larger than any image read here (at most " +
+                          std::to_string(max_pixels) + " pixels)");
 }
 
 // [listing decode]
-GreyImage decode_with_stb(const std::string& bytes, const std::string& source,
-                          const char* format, std::size_t max_pixels) {
-  auto fail = [&](const std::string& what) {
-    return DataError("image file '" + source + "': " + what);
-  };
-  if (bytes.size() > std::size_t(INT_MAX)) throw fail("larger than any image read here");
-  // Three faults of Debian 12's stb_image, refused before it sees the bytes (see above).
-  if (std::string(format) == "JPEG" && !jpeg_huffman_tables_fit(bytes))
-    throw fail("a damaged JPEG image (a Huffman table of more than 256 codes)");
-  if (std::string(format) == "PNG" && !png_chunk_fault(bytes).empty())
-    throw fail("a damaged PNG image (" + png_chunk_fault(bytes) + ")");
-  const auto* data = reinterpret_cast<const stbi_uc*>(bytes.data());
-  const int length = int(bytes.size());
-  // The header alone first: the size is checked before anything is allocated.
-  int width = 0, height = 0, channels = 0;
-  if (!stbi_info_from_memory(data, length, &width, &height, &channels))
-    throw fail(std::string("not a readable ") + format + " image" + stb_reason());
-  if (width <= 0 || height <= 0 || std::size_t(width) * std::size_t(height) > max_pixels)
-    throw fail(std::to_string(width) + " x " + std::to_string(height) +
-               " pixels: empty, or larger than any image read here (at most " +
-               std::to_string(max_pixels) + " pixels)");
-  int w = 0, h = 0, n = 0;
-  const std::unique_ptr<stbi_uc, void (*)(void*)> pixels(
-      stbi_load_from_memory(data, length, &w, &h, &n, 0), stbi_image_free);
-  if (!pixels) throw fail(std::string("a damaged ") + format + " image" + stb_reason());
-  if (w != width || h != height || n < 1 || n > 4)  // what the header said, or refuse
-    throw fail(std::string("a damaged ") + format + " image (its size changed while decoding)");
-  GreyImage image;
-  image.rows = std::size_t(h);
-  image.cols = std::size_t(w);
-  image.pixels.resize(image.rows * image.cols);
-  for (std::size_t p = 0; p < image.pixels.size(); ++p)
-    image.pixels[p] = grey_over_white(pixels.get() + p * std::size_t(n), n);
-  return image;
+// PNG by libpng's "simplified" API, which reports every fault of the file (a bad checksum,
+// a damaged compressed stream, a chunk past the end) as a message, never by crashing. The
+// pixels come as the file stores them, grey or RGB, with or without alpha, 8 bits each.
+GreyImage decode_png(const std::string& bytes, const std::string& source,
+                     std::size_t max_pixels) {
+  auto fail = [&](const std::string& what) { return photo_error(source, what); };
+  png_image png{};
+  png.version = PNG_IMAGE_VERSION;
+  const std::unique_ptr<png_image, void (*)(png_imagep)> release(&png, png_image_free);
+  if (!png_image_begin_read_from_memory(&png, bytes.data(), bytes.size()))
+    throw fail(std::string("not a readable PNG image (") + png.message + ")");
+  check_size(png.width, png.height, max_pixels, source);
+  png.format &= PNG_FORMAT_FLAG_ALPHA | PNG_FORMAT_FLAG_COLOR;  // 8-bit grey/RGB (+ alpha)
+  const int channels = int(PNG_IMAGE_SAMPLE_CHANNELS(png.format));
+  std::vector<unsigned char> pixels(PNG_IMAGE_SIZE(png));
+  if (!png_image_finish_read(&png, nullptr, pixels.data(), 0, nullptr))
+    throw fail(std::string("a damaged PNG image (") + png.message + ")");
+  return to_grey(pixels, png.height, png.width, channels);
+}
+
+// JPEG by libjpeg-turbo's TurboJPEG API, asked for grey pixels directly: a JPEG stores
+// colour as luma Y = 0.299 R + 0.587 G + 0.114 B plus two colour differences, so its grey
+// is the Y it already holds. A warning (a cut or damaged scan) stops the decoding, and so
+// does a progressive file of more than 500 scans (TJFLAG_LIMITSCANS: otherwise a few
+// kilobytes could keep the decoder busy for minutes).
+GreyImage decode_jpeg(const std::string& bytes, const std::string& source,
+                      std::size_t max_pixels) {
+  auto fail = [&](const std::string& what) { return photo_error(source, what); };
+  const std::unique_ptr<void, int (*)(tjhandle)> jpeg(tjInitDecompress(), tjDestroy);
+  if (!jpeg) throw fail("the JPEG decoder could not start");
+  const auto* data = reinterpret_cast<const unsigned char*>(bytes.data());
+  int width = 0, height = 0, subsampling = 0, colours = 0;
+  if (tjDecompressHeader3(jpeg.get(), data, bytes.size(), &width, &height, &subsampling,
+                          &colours) != 0)
+    throw fail(std::string("not a readable JPEG image (") + tjGetErrorStr2(jpeg.get()) + ")");
+  if (width == 0 || height == 0)  // a file of tables only, or cut before its frame header
+    throw fail("not a readable JPEG image (it holds no image)");
+  check_size(std::size_t(std::max(width, 0)), std::size_t(std::max(height, 0)), max_pixels,
+             source);
+  std::vector<unsigned char> pixels(std::size_t(width) * std::size_t(height));
+  if (tjDecompress2(jpeg.get(), data, bytes.size(), pixels.data(), width, 0, height, TJPF_GRAY,
+                    TJFLAG_STOPONWARNING | TJFLAG_LIMITSCANS) != 0)
+    throw fail(std::string("a damaged JPEG image (") + tjGetErrorStr2(jpeg.get()) + ")");
+  return to_grey(pixels, std::size_t(height), std::size_t(width), 1);
 }
 // [end decode]
 
@@ -136,13 +113,13 @@ GreyImage decode_with_stb(const std::string& bytes, const std::string& source,
 GreyImage parse_photo(const std::string& bytes, const std::string& source,
                       std::size_t max_pixels) {
   switch (photo_format(bytes)) {
-    case PhotoFormat::png: return decode_with_stb(bytes, source, "PNG", max_pixels);
-    case PhotoFormat::jpeg: return decode_with_stb(bytes, source, "JPEG", max_pixels);
+    case PhotoFormat::png: return decode_png(bytes, source, max_pixels);
+    case PhotoFormat::jpeg: return decode_jpeg(bytes, source, max_pixels);
     case PhotoFormat::pgm: return parse_pgm(bytes, source);
     case PhotoFormat::unknown: break;
   }
-  throw DataError("image file '" + source +
-                  "': not a PNG, JPEG or PGM image (its first bytes are none of theirs)");
+  throw photo_error(source,
+                    "not a PNG, JPEG or PGM image (its first bytes are none of theirs)");
 }
 
 GreyImage load_photo(const std::string& path) {
@@ -162,16 +139,20 @@ std::string pgm_bytes(const GreyImage& image) {
 }
 
 std::string png_bytes(const GreyImage& image) {
-  std::string png;
-  // stb_image_write hands the encoded file over in pieces, appended here.
-  auto append = [](void* context, void* data, int size) {
-    static_cast<std::string*>(context)->append(static_cast<const char*>(data),
-                                               std::size_t(size));
-  };
-  if (!stbi_write_png_to_func(append, &png, int(image.cols), int(image.rows), 1,
-                              image.pixels.data(), int(image.cols)))
-    throw DataError("the image could not be encoded as PNG");
-  return png;
+  png_image png{};
+  png.version = PNG_IMAGE_VERSION;
+  png.width = png_uint_32(image.cols);
+  png.height = png_uint_32(image.rows);
+  png.format = PNG_FORMAT_GRAY;
+  // Asked first for the size the file will have, then written into that many bytes.
+  png_alloc_size_t size = 0;
+  if (!png_image_write_get_memory_size(png, size, 0, image.pixels.data(), 0, nullptr))
+    throw DataError(std::string("the image could not be encoded as PNG (") + png.message + ")");
+  std::string file(size, '\0');
+  if (!png_image_write_to_memory(&png, file.data(), &size, 0, image.pixels.data(), 0, nullptr))
+    throw DataError(std::string("the image could not be encoded as PNG (") + png.message + ")");
+  file.resize(size);
+  return file;
 }
 
 void save_photo(const std::string& path, const GreyImage& image) {

@@ -1,12 +1,14 @@
 // photo.hpp: read a reader's picture, PNG, JPEG or PGM, as grey pixels, trusting nothing.
 //
 // The format is told by the file's first bytes (its "magic"), never by its name:
-//   PNG   89 50 4E 47 0D 0A 1A 0A   decoded by stb_image (Debian's libstb-dev)
-//   JPEG  FF D8 FF                  decoded by stb_image
+//   PNG   89 50 4E 47 0D 0A 1A 0A   decoded by libpng (Debian's libpng-dev)
+//   JPEG  FF D8 FF                  decoded by libjpeg-turbo (libturbojpeg0-dev)
 //   PGM   "P5" or "P2"              read by common/pgm.hpp
-// Anything else is refused with one line. Before stb_image decodes anything, its header
-// is read alone (stbi_info_from_memory) and the image refused when it is empty or larger
-// than kMaxPhotoPixels, so a hostile header cannot make the decoder allocate gigabytes.
+// Anything else is refused with one line. Both decoders are the ones Debian's own image
+// programs use, and both are fuzzed by their authors (OSS-Fuzz) as well as here. Before
+// either decodes anything, the header is read alone and the image refused when it is empty
+// or larger than kMaxPhotoPixels, so a hostile header cannot make a decoder allocate
+// gigabytes.
 //
 // Colour becomes grey by the luma weights of ITU-R BT.601 (0.299 R + 0.587 G + 0.114 B,
 // what most image programs use for "greyscale"). A transparent pixel is first laid over
@@ -43,7 +45,7 @@ GreyImage parse_photo(const std::string& bytes, const std::string& source,
 // The picture in the file at path (a regular file: not a folder, FIFO or device).
 GreyImage load_photo(const std::string& path);
 
-// The image as the bytes of a binary PGM (P5) or a grey PNG file (stb_image_write).
+// The image as the bytes of a binary PGM (P5) or a grey PNG file (libpng).
 std::string pgm_bytes(const GreyImage& image);
 std::string png_bytes(const GreyImage& image);
 

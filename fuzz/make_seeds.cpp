@@ -4,7 +4,8 @@
 //
 // Small valid inputs and one for each fault the readers check, built with the library's
 // own writer (nn::model_to_bytes), so the seeds are what the chapter itself would write,
-// and, for photos, with Debian's stb_image_write (PNG and JPEG, grey and colour).
+// and, for photos, with libpng and libjpeg-turbo (PNG and JPEG, grey and colour; the
+// encoders of tests/support/image_files.hpp).
 #include <cstdio>
 #include <fstream>
 #include <random>
@@ -12,9 +13,8 @@
 #include <utility>
 #include <vector>
 
-#include <stb_image_write.h>
-
 #include "common/model_file.hpp"
+#include "tests/support/image_files.hpp"
 
 namespace {
 
@@ -90,16 +90,7 @@ std::string photo(bool png, int w, int h, int n) {
   std::vector<unsigned char> pixels(std::size_t(w * h * n));
   for (std::size_t k = 0; k < pixels.size(); ++k)
     pixels[k] = static_cast<unsigned char>(k * 13);
-  std::string bytes;
-  auto append = [](void* context, void* data, int size) {
-    static_cast<std::string*>(context)->append(static_cast<const char*>(data),
-                                               std::size_t(size));
-  };
-  if (png)
-    stbi_write_png_to_func(append, &bytes, w, h, n, pixels.data(), w * n);
-  else
-    stbi_write_jpg_to_func(append, &bytes, w, h, n, pixels.data(), 80);
-  return bytes;
+  return png ? test_images::png(w, h, n, pixels) : test_images::jpeg(w, h, n, pixels, 80);
 }
 
 Seeds photo_seeds() {
@@ -110,6 +101,7 @@ Seeds photo_seeds() {
           {"png_rgba", photo(true, 4, 8, 4)},
           {"jpeg_grey", photo(false, 16, 8, 1)},
           {"jpeg_rgb", jpeg},
+          {"jpeg_rgba", photo(false, 8, 8, 4)},
           {"png_truncated", png.substr(0, png.size() / 2)},
           {"jpeg_truncated", jpeg.substr(0, jpeg.size() / 2)},
           {"pgm", pgm(5, 3, true)},

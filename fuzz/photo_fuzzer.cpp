@@ -1,6 +1,6 @@
-// photo_fuzzer.cpp: a libFuzzer target for the photo reader of common/photo.hpp (PNG and
-// JPEG through stb_image, compiled in with the sanitizers by fuzz/stb_impl.cpp; PGM through
-// common/pgm.hpp), and the preparation of common/prepare.hpp after it.
+// photo_fuzzer.cpp: a libFuzzer target for the photo reader of common/photo.hpp (PNG through
+// libpng, JPEG through libjpeg-turbo, PGM through common/pgm.hpp), and the preparation of
+// common/prepare.hpp after it.
 //
 // The reader must answer every input with an image or with nn::DataError; anything else
 // (another exception, a crash, an out-of-bounds access, undefined behaviour, a leak, a

@@ -5,6 +5,7 @@
 #include <string>
 
 #include "common/idx.hpp"
+#include "common/photo.hpp"
 #include "common/prepare.hpp"
 
 namespace {
@@ -135,4 +136,19 @@ TEST_CASE("the data set's own images come through nearly unchanged", "[prepare]"
   CHECK(inverted == 0);
   CHECK(double(unchanged) / 5000 >= kUnchangedShare);
   CHECK(change <= kMeanLevels);
+}
+
+TEST_CASE("chapter 09's example photo is prepared as its text says, on any CPU", "[prepare]") {
+  // chapters/09_fashion_mnist/shirt.jpg (tools/example_photo.cpp). Decoding (libjpeg-turbo's
+  // exact integer IDCT, whose SIMD forms give the C form's bits) and preparing use no BLAS,
+  // so these are the same on every machine; the text quotes them.
+  const nn::GreyImage photo =
+      nn::load_photo(std::string(NN_SOURCE_DIR) + "/chapters/09_fashion_mnist/shirt.jpg");
+  CHECK(photo.cols == 120);
+  CHECK(photo.rows == 100);
+  const nn::Prepared p = nn::prepare_like_fashion_mnist(photo);
+  CHECK(p.background == 231);
+  CHECK(p.inverted);
+  CHECK(p.box_cols == 76);
+  CHECK(p.box_rows == 85);
 }

@@ -20,8 +20,8 @@
 //            [--show-input seen.png]     (PNG, JPEG or PGM, prepared like the data set's)
 // Needs: Debian's package dataset-fashion-mnist (./tutorial installs it), which puts the
 // four IDX files into /usr/share/datasets/fashion-mnist; --data DIR reads them elsewhere
-// (without --final only the two training files are needed); and libstb-dev (stb_image)
-// for PNG and JPEG.
+// (without --final only the two training files are needed); and libpng-dev and
+// libturbojpeg0-dev for PNG and JPEG photos.
 // Uses, besides the network: common/photo.hpp (reading a photo), common/prepare.hpp
 // (preparing it like Fashion-MNIST's images), common/out_of_distribution.hpp (is an image
 // like the training images?).
