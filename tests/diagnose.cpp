@@ -480,3 +480,17 @@ TEST_CASE("diagnose: the report of a healthy network is all ok, of a broken one 
   CHECK_FALSE(broken[5].ok);  // and so the small batch is not learnt
   CHECK(nn::report_lines(broken)[4].rfind("FAIL  ", 0) == 0);
 }
+
+TEST_CASE("diagnose: the checks run on a float network as the real-data chapters train",
+          "[diagnose]") {
+  nn::Network<float> net({2, 32, 32, 3}, Activation::relu);
+  std::mt19937_64 rng(1);
+  net.initialize(Initializer::he(), rng);
+  const arma::fmat X = arma::conv_to<arma::fmat>::from(spiral().X);
+  nn::Momentum<float> momentum(0.05, 0.9);
+  const std::vector<nn::Finding> findings = nn::diagnose(net, momentum, X, spiral().t);
+  for (const nn::Finding& f : findings) {
+    CAPTURE(f.line);
+    CHECK(f.ok);
+  }
+}
