@@ -64,4 +64,25 @@ inline double relative_error(const arma::mat& a, const arma::mat& b) {
   return worst;
 }
 
+// The relative error of a whole tensor in the max norm, max_i |a_i - b_i| / max_i
+// max(|a_i|, |b_i|): what a check of a network's gradient compares with
+// kGradientCheckTolerance. relative_error (above) divides each entry's error by that entry,
+// which is right for one activation or one loss. But an entry of a network's gradient is a
+// sum over the batch and the paths through the layers, and such sums sometimes cancel to
+// 1e-5 of their neighbours by chance; the finite difference still has its absolute
+// rounding error eps |f| / h ~ 1e-11 there, so that entry's own relative error can reach
+// 1e-6 while the gradient is right to 10 digits. Measured against the tensor's largest
+// entry it stays near 1e-10. Different shapes throw, as for relative_error; two tensors of
+// zeros agree (0).
+inline double tensor_relative_error(const arma::mat& a, const arma::mat& b) {
+  if (a.n_rows != b.n_rows || a.n_cols != b.n_cols)
+    throw std::invalid_argument("tensor_relative_error: the shapes differ (" +
+                                std::to_string(a.n_rows) + " x " + std::to_string(a.n_cols) +
+                                " against " + std::to_string(b.n_rows) + " x " +
+                                std::to_string(b.n_cols) + ")");
+  if (a.n_elem == 0) return 0.0;
+  const double scale = std::max(arma::abs(a).max(), arma::abs(b).max());
+  return scale == 0.0 ? 0.0 : arma::abs(a - b).max() / scale;
+}
+
 }  // namespace nn

@@ -14,21 +14,6 @@
 
 using nn::Activation;
 
-// How the gradients are compared. nn::relative_error divides each entry's error by that
-// entry, which is right for one activation or one loss, but a network's gradient entry is
-// a sum over the batch and the paths through the layers, and such sums sometimes cancel
-// to 1e-5 of their neighbours by chance. The finite difference of f still has its absolute
-// rounding error eps |f| / h ~ 1e-11 there, so the entry's own relative error can reach
-// 1e-6 while the gradient is right to 10 digits. So a parameter tensor is compared as a
-// whole: max_i |a_i - n_i| / max_i max(|a_i|, |n_i|), the relative error in the max norm.
-// Like nn::relative_error, different shapes throw rather than compare fewer elements.
-static double tensor_relative_error(const arma::mat& analytic, const arma::mat& numeric) {
-  if (arma::size(analytic) != arma::size(numeric))
-    throw std::invalid_argument("tensor_relative_error: the shapes differ");
-  const double scale = std::max(arma::abs(analytic).max(), arma::abs(numeric).max());
-  return scale == 0.0 ? 0.0 : arma::abs(analytic - numeric).max() / scale;
-}
-
 using nn::test::kKinkMargin;
 using nn::test::random_matrix;
 
@@ -39,7 +24,8 @@ static double smallest_abs_z(const nn::Network<double>& net) {
   return smallest;
 }
 
-// Compares every parameter's analytic gradient with central differences of loss(net).
+// Compares every parameter's analytic gradient with central differences of loss(net),
+// tensor by tensor (nn::tensor_relative_error says why).
 template <typename Loss>
 static void check_network_gradients(nn::Network<double>& net, Loss loss_and_backward) {
   loss_and_backward(true);  // forward, loss, backward
@@ -55,7 +41,7 @@ static void check_network_gradients(nn::Network<double>& net, Loss loss_and_back
         },
         saved);
     *p.value = saved;
-    CHECK(tensor_relative_error(analytic, numeric) < nn::kGradientCheckTolerance);
+    CHECK(nn::tensor_relative_error(analytic, numeric) < nn::kGradientCheckTolerance);
   }
 }
 
