@@ -23,6 +23,9 @@
 //   7. check_loss_history         no NaN, no growth past divergence.hpp's limit  (03, 07)
 //   8. check_generalisation       validation against training: detached labels,
 //                                 overfitting                                   (chapter 08)
+//   A loss function of one's own, checked on its own (before it trains anything):
+//   9. check_loss_gradient        its dZ agrees with finite differences of it    (chapter 06)
+//      check_loss_shift           logits + 1000 give the same loss: no overflow  (chapter 06)
 //
 // diagnose() runs 1-6 and report_lines() turns findings into lines to print:
 //
@@ -45,6 +48,7 @@
 #include <armadillo>
 #include <cmath>
 #include <cstdint>
+#include <functional>
 #include <limits>
 #include <stdexcept>
 #include <string>
@@ -783,6 +787,75 @@ inline Finding check_generalisation(const Scores& train, const Scores& validatio
             measured + ": " + percent(gap, 0) +
                 " apart, overfitting (more data, L2 or early stopping, chapter 08)"};
   return {true, gap, measured + ": within " + percent(kGeneralisationGap, 0)};
+}
+
+// ---------------------------------------------------------------------------------------
+// 9. The loss function on its own: its gradient, and a shift of the logits
+// ---------------------------------------------------------------------------------------
+
+// A loss as a reader writes it: the mean loss of the logits Z (K x m) against the targets t,
+// with its gradient dL/dZ written into dZ. The checks above use the library's
+// softmax_cross_entropy; these two check a loss of one's own, before it trains anything.
+using LossFunction =
+    std::function<double(const arma::mat& Z, const arma::uvec& t, arma::mat& dZ)>;
+
+namespace detail {
+// |a| / |b| in the max norm (0 when b is all zeros).
+inline double size_ratio(const arma::mat& a, const arma::mat& b) {
+  const double nb = arma::abs(b).max();
+  return nb == 0.0 ? 0.0 : arma::abs(a).max() / nb;
+}
+}  // namespace detail
+
+// dZ against central differences of the loss itself, on the logits Z of a few samples
+// (tensor_relative_error below kGradientCheckTolerance). A loss that is a mean but whose dZ
+// forgets the 1/m has a dZ m times too large: off by 1 - 1/m, which the line names.
+// value: the relative error.
+inline Finding check_loss_gradient(const LossFunction& loss, const arma::mat& Z,
+                                   const arma::uvec& t) {
+  arma::mat dZ, scratch;
+  loss(Z, t, dZ);
+  const arma::mat numeric =
+      numerical_gradient([&](const arma::mat& z) { return loss(z, t, scratch); }, Z);
+  const double error = tensor_relative_error(dZ, numeric);
+  const double m = double(Z.n_cols), ratio = detail::size_ratio(dZ, numeric);
+  const std::string measured = "loss gradient: dL/dZ against finite differences of the loss "
+                               "on " +
+                               std::to_string(Z.n_cols) + " samples: off by " + detail::g3(error);
+  if (error <= kGradientCheckTolerance)
+    return {true, error, measured + ", tolerance " + detail::g3(kGradientCheckTolerance)};
+  if (m > 1 && std::abs(ratio - m) < 0.01 * m)
+    return {false, error,
+            measured + ", " + detail::g3(ratio) + " times too large: the 1/m of the mean is missing " +
+                "from dZ (dZ = (P - T) / m, chapter 06)"};
+  return {false, error,
+          measured + " (" + detail::g3(ratio) +
+              " times the size): the loss and its gradient disagree (a sign or a missing "
+              "term, chapters 05 and 06)"};
+}
+
+// Softmax does not change when the same number is added to every logit of a sample, so
+// neither does the loss. At Z + kLogitShift a softmax computed straight from e^z overflows
+// (e^1000 is inf in double; float overflows past 88.7) and the loss is NaN; one shifted by
+// max z (log-sum-exp) gives the loss at Z again, up to the rounding of z + 1000 - (max z +
+// 1000), about 1e-13 (kShiftTolerance leaves room). value: the loss at Z + kLogitShift.
+inline constexpr double kLogitShift = 1000.0;
+inline constexpr double kShiftTolerance = 1e-9;  // relative
+
+inline Finding check_loss_shift(const LossFunction& loss, const arma::mat& Z,
+                                const arma::uvec& t) {
+  arma::mat dZ;
+  const double at_Z = loss(Z, t, dZ);
+  const double shifted = loss(Z + kLogitShift, t, dZ);
+  const std::string measured = "softmax shift: the loss of the logits + " + num(kLogitShift, "%.0f") +
+                               " is " + (std::isnan(shifted) ? "NaN" : detail::loss3(shifted)) +
+                               ", at the logits " + detail::loss3(at_Z);
+  if (std::isfinite(shifted) &&
+      std::abs(shifted - at_Z) <= kShiftTolerance * std::max(1.0, std::abs(at_Z)))
+    return {true, shifted, measured + ": the same, as it must be"};
+  return {false, shifted,
+          measured + ": e^z overflowed; compute softmax from z - max z (log-sum-exp, " +
+              "chapter 06)"};
 }
 
 // ---------------------------------------------------------------------------------------

@@ -312,16 +312,16 @@ void Plot::script(std::string& out, const std::string& prefix) const {
     const std::string data = "$" + prefix + "s" + std::to_string(k);
     const Style& st = ser.style;
     const int c = st.colour >= 0 ? st.colour : auto_colour++;
+    const std::string rgb = st.hex.empty() ? colour(c) : st.hex;
     const std::string key = st.in_key ? "title " + quoted(ser.name) : "notitle";
     const std::string dash = st.dashed ? " dt 2" : "";
     if (ser.rows.n_rows == 0) continue;  // gnuplot refuses an empty datablock
     if (ser.kind == "lines" || ser.kind == "segments") {
       clauses.push_back(data + " using 1:2 with lines lw " + number(st.width) + dash +
-                        " lc rgb " + quoted(colour(c)) + " " + key);
+                        " lc rgb " + quoted(rgb) + " " + key);
     } else if (ser.kind == "points") {
       clauses.push_back(data + " using 1:2 with points pt " + std::to_string(st.point_type) +
-                        " ps " + number(st.point_size) + " lc rgb " + quoted(colour(c)) + " " +
-                        key);
+                        " ps " + number(st.point_size) + " lc rgb " + quoted(rgb) + " " + key);
     } else if (ser.kind == "classes") {  // filled marker with a dark outline
       clauses.push_back(data + " using 1:2 with points pt " + std::to_string(st.point_type) +
                         " ps " + number(st.point_size) + " lc rgb " + quoted(colour(c)) + " " +

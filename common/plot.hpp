@@ -35,6 +35,8 @@ struct Style {
   double point_size = 1.0;  // for points
   int point_type = 7;       // gnuplot point type: 7 filled circle, 5 square, 9 triangle
   bool in_key = true;       // listed in the legend
+  std::string hex = "";     // a colour outside the palette ("#999999": a grey reference
+                            // curve behind the others); overrides colour when set
 };
 
 // One set of axes: a title, labels and the series drawn on them.

@@ -494,3 +494,77 @@ TEST_CASE("diagnose: the checks run on a float network as the real-data chapters
     CHECK(f.ok);
   }
 }
+
+namespace {
+
+// Logits of 4 spiral samples from the healthy network: what the chapters' checks use.
+arma::mat some_logits(arma::uvec& t) {
+  nn::Network<double> net = healthy();
+  arma::mat X;
+  nn::pick_samples(spiral().X, spiral().t, 4, 42, X, t);
+  return net.forward(X);
+}
+
+// softmax cross-entropy written as a reader might, with two switches for two mistakes.
+double own_loss(const arma::mat& Z, const arma::uvec& t, arma::mat& dZ, bool naive,
+                bool forget_mean) {
+  const arma::mat T = nn::one_hot(t, Z.n_rows);
+  arma::mat P = nn::softmax(Z);
+  if (naive) {
+    const arma::mat E = arma::exp(Z);
+    P = E.each_row() / arma::sum(E, 0);
+  }
+  const double m = double(Z.n_cols);
+  dZ = forget_mean ? arma::mat(P - T) : arma::mat((P - T) / m);
+  double loss = 0;
+  for (arma::uword s = 0; s < t.n_elem; ++s) loss -= std::log(P(t(s), s));
+  return loss / m;
+}
+
+nn::LossFunction loss_with(bool naive, bool forget_mean) {
+  return [=](const arma::mat& Z, const arma::uvec& t, arma::mat& dZ) {
+    return own_loss(Z, t, dZ, naive, forget_mean);
+  };
+}
+
+}  // namespace
+
+TEST_CASE("diagnose: the loss checks pass the library's softmax cross-entropy", "[diagnose]") {
+  arma::uvec t;
+  const arma::mat Z = some_logits(t);
+  const nn::LossFunction library = [](const arma::mat& Zs, const arma::uvec& ts,
+                                      arma::mat& dZ) {
+    return nn::softmax_cross_entropy(Zs, ts, dZ);
+  };
+  for (const nn::LossFunction& loss : {library, loss_with(false, false)}) {
+    const nn::Finding gradient = nn::check_loss_gradient(loss, Z, t);
+    CAPTURE(gradient.line);
+    CHECK(gradient.ok);
+    CHECK(gradient.value < nn::kGradientCheckTolerance);
+    const nn::Finding shift = nn::check_loss_shift(loss, Z, t);
+    CAPTURE(shift.line);
+    CHECK(shift.ok);
+    CHECK(std::isfinite(shift.value));
+  }
+}
+
+TEST_CASE("diagnose: the loss checks flag a forgotten 1/m and a naive softmax", "[diagnose]") {
+  arma::uvec t;
+  const arma::mat Z = some_logits(t);
+  // dZ = P - T on 4 samples is 4 times (P - T) / 4: off by 1 - 1/4 in the max norm.
+  const nn::Finding no_mean = nn::check_loss_gradient(loss_with(false, true), Z, t);
+  CAPTURE(no_mean.line);
+  CHECK_FALSE(no_mean.ok);
+  CHECK(no_mean.value == Approx(0.75).epsilon(1e-6));
+  CHECK(mentions(no_mean, "4 times too large: the 1/m of the mean is missing"));
+  // The naive softmax passes the gradient check at small logits, and fails the shift.
+  CHECK(nn::check_loss_gradient(loss_with(true, false), Z, t).ok);
+  const nn::Finding naive = nn::check_loss_shift(loss_with(true, false), Z, t);
+  CAPTURE(naive.line);
+  CHECK_FALSE(naive.ok);
+  CHECK(std::isnan(naive.value));
+  CHECK(mentions(naive, "is NaN"));
+  CHECK(mentions(naive, "log-sum-exp"));
+  // The forgotten 1/m does not change the loss itself, so the shift check passes it.
+  CHECK(nn::check_loss_shift(loss_with(false, true), Z, t).ok);
+}

@@ -205,3 +205,14 @@ TEST_CASE("png_problem accepts a whole PNG and names what a broken one lacks", "
   CHECK_THAT(nn::png_problem(dir + "/text.png"), Catch::Contains("no PNG signature"));
   CHECK_THAT(nn::png_problem(dir + "/none.png"), Catch::Contains("no such file"));
 }
+
+TEST_CASE("a series may take a colour outside the palette", "[plot]") {
+  nn::Figure fig("grey");
+  fig.line("reference", {0.0, 1.0}, {1.0, 2.0}, {.hex = "#999999"});
+  fig.points("marked", {0.5}, {1.5}, {.colour = 1, .hex = "#123456"});
+  fig.line("palette", {0.0, 1.0}, {2.0, 1.0}, {.colour = 2});
+  const std::string script = fig.script();
+  CHECK(script.find("with lines lw 2 lc rgb '#999999' title 'reference'") != std::string::npos);
+  CHECK(script.find("lc rgb '#123456' title 'marked'") != std::string::npos);
+  CHECK(script.find("lc rgb '" + nn::colour(2) + "' title 'palette'") != std::string::npos);
+}
