@@ -819,14 +819,15 @@ inline Finding check_loss_gradient(const LossFunction& loss, const arma::mat& Z,
       numerical_gradient([&](const arma::mat& z) { return loss(z, t, scratch); }, Z);
   const double error = tensor_relative_error(dZ, numeric);
   const double m = double(Z.n_cols), ratio = detail::size_ratio(dZ, numeric);
-  const std::string measured = "loss gradient: dL/dZ against finite differences of the loss "
-                               "on " +
-                               std::to_string(Z.n_cols) + " samples: off by " + detail::g3(error);
+  const std::string measured =
+      "loss gradient: dL/dZ against finite differences of the loss on " +
+      std::to_string(Z.n_cols) + " samples: off by " + detail::g3(error);
   if (error <= kGradientCheckTolerance)
     return {true, error, measured + ", tolerance " + detail::g3(kGradientCheckTolerance)};
   if (m > 1 && std::abs(ratio - m) < 0.01 * m)
     return {false, error,
-            measured + ", " + detail::g3(ratio) + " times too large: the 1/m of the mean is missing " +
+            measured + ", " + detail::g3(ratio) +
+                " times too large: the 1/m of the mean is missing " +
                 "from dZ (dZ = (P - T) / m, chapter 06)"};
   return {false, error,
           measured + " (" + detail::g3(ratio) +
@@ -847,8 +848,9 @@ inline Finding check_loss_shift(const LossFunction& loss, const arma::mat& Z,
   arma::mat dZ;
   const double at_Z = loss(Z, t, dZ);
   const double shifted = loss(Z + kLogitShift, t, dZ);
-  const std::string measured = "softmax shift: the loss of the logits + " + num(kLogitShift, "%.0f") +
-                               " is " + (std::isnan(shifted) ? "NaN" : detail::loss3(shifted)) +
+  const std::string measured = "softmax shift: the loss of the logits + " +
+                               num(kLogitShift, "%.0f") + " is " +
+                               (std::isnan(shifted) ? "NaN" : detail::loss3(shifted)) +
                                ", at the logits " + detail::loss3(at_Z);
   if (std::isfinite(shifted) &&
       std::abs(shifted - at_Z) <= kShiftTolerance * std::max(1.0, std::abs(at_Z)))

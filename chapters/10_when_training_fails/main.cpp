@@ -92,27 +92,26 @@ struct Failure {
 
 const std::vector<Failure>& failures() {
   static const std::vector<Failure> all = {
-      {Break::lr_too_high, "lr-too-high", "learning rate 100x too large", "rate x 100", DataSet::spiral,
-       "loss history"},
-      {Break::lr_too_low, "lr-too-low", "learning rate 100x too small", "rate / 100", DataSet::spiral,
-       "one small batch"},
-      {Break::unscaled_inputs, "unscaled-inputs", "pixels 0-255, not scaled to [0, 1]", "pixels 0-255",
-       DataSet::fashion, "initial loss"},
+      {Break::lr_too_high, "lr-too-high", "learning rate 100x too large", "rate x 100",
+       DataSet::spiral, "loss history"},
+      {Break::lr_too_low, "lr-too-low", "learning rate 100x too small", "rate / 100",
+       DataSet::spiral, "one small batch"},
+      {Break::unscaled_inputs, "unscaled-inputs", "pixels 0-255, not scaled to [0, 1]",
+       "pixels 0-255", DataSet::fashion, "initial loss"},
       {Break::wrong_gradient, "wrong-gradient", "W instead of W^T in backward", "W for W^T",
        DataSet::spiral, "gradient check"},
-      {Break::no_mean, "no-mean", "the 1/m of the mean forgotten", "no 1/m in dZ", DataSet::spiral,
-       "loss gradient"},
-      {Break::zero_init, "zero-init", "every weight starts at 0", "all weights 0", DataSet::fashion,
-       "activation spread"},
+      {Break::no_mean, "no-mean", "the 1/m of the mean forgotten", "no 1/m in dZ",
+       DataSet::spiral, "loss gradient"},
+      {Break::zero_init, "zero-init", "every weight starts at 0", "all weights 0",
+       DataSet::fashion, "activation spread"},
       {Break::huge_init, "huge-init", "hidden weights start 10x too large", "10 x He",
        DataSet::spiral, "activation spread"},
-      {Break::shuffled_labels, "shuffled-labels", "labels shuffled apart from images", "labels shuffled",
-       DataSet::fashion, "generalisation"},
-      {Break::naive_softmax, "naive-softmax", "softmax without its shift by max z", "e^z unshifted",
-       DataSet::fashion, "softmax shift"},
+      {Break::shuffled_labels, "shuffled-labels", "labels shuffled apart from images",
+       "labels shuffled", DataSet::fashion, "generalisation"},
+      {Break::naive_softmax, "naive-softmax", "softmax without its shift by max z",
+       "e^z unshifted", DataSet::fashion, "softmax shift"},
       {Break::overfitting, "overfitting", "100 training images for 15,000 parameters",
-       "100 images",
-       DataSet::fashion, "generalisation"},
+       "100 images", DataSet::fashion, "generalisation"},
   };
   return all;
 }
@@ -220,7 +219,7 @@ struct Mlp {
     dA[L - 1] = dOut;
     for (std::size_t l = L - 1; l > 0; --l) {
       nn::Dense<double>& layer = net.layer(l);
-      layer.compute_gradients(dA[l]);  // dZ = dA % g'(Z), dW = dZ A_prev^T, db = dZ 1
+      layer.compute_gradients(dA[l]);        // dZ = dA % g'(Z), dW = dZ A_prev^T, db = dZ 1
       dA[l - 1] = layer.W.t() * layer.dZ();  // dA_prev = W^T dZ
       if (broken == Break::wrong_gradient && l == 1)
         dA[l - 1] = layer.W * layer.dZ();  // BREAK wrong-gradient: W where W^T belongs
@@ -241,7 +240,8 @@ struct Mlp {
 Mlp make_network(const Recipe& r, Break broken, std::mt19937_64& rng) {
   Mlp mlp{nn::Network<double>(r.sizes, nn::Activation::relu), broken, {}};
   nn::Initializer hidden = nn::Initializer::he(), output = nn::Initializer::normal(0.01);
-  if (broken == Break::zero_init) hidden = output = nn::Initializer::zeros();  // BREAK zero-init
+  if (broken == Break::zero_init)
+    hidden = output = nn::Initializer::zeros();  // BREAK zero-init
   for (std::size_t l = 0; l < mlp.n_layers(); ++l) {
     const bool output_layer = l + 1 == mlp.n_layers();
     mlp.layer(l).initialize(output_layer ? output : hidden, rng);
@@ -259,8 +259,7 @@ arma::mat naive_softmax(const arma::mat& Z) {
 }
 
 // L = mean over the batch of -ln p_t, and dZ = dL/dZ = (P - T) / m.
-double loss_and_gradient(const arma::mat& Z, const arma::uvec& t, arma::mat& dZ,
-                         Break broken) {
+double loss_and_gradient(const arma::mat& Z, const arma::uvec& t, arma::mat& dZ, Break broken) {
   const double m = double(Z.n_cols);
   arma::mat P = nn::softmax(Z);  // (K x m), computed as e^(z - max z) / sum (chapter 06)
   if (broken == Break::naive_softmax) P = naive_softmax(Z);  // BREAK naive-softmax
@@ -277,14 +276,14 @@ double loss_and_gradient(const arma::mat& Z, const arma::uvec& t, arma::mat& dZ,
 // The inputs and targets training sees.
 void prepare(Problem& p, Break broken, unsigned seed) {
   if (p.name != "Fashion-MNIST") return;  // the spiral's points are within [-1, 1] already
-  double scale = 255;  // pixels 0..255 to [0, 1] (chapter 09)
+  double scale = 255;                     // pixels 0..255 to [0, 1] (chapter 09)
   if (broken == Break::unscaled_inputs) scale = 1;  // BREAK unscaled-inputs
   p.X /= scale;
   p.X_val /= scale;
   if (broken == Break::shuffled_labels)
     p.t = p.t(nn::epoch_order(p.t.n_elem, seed, 1));  // BREAK shuffled-labels
-  arma::uword keep = p.X.n_cols;  // every training image
-  if (broken == Break::overfitting) keep = 100;  // BREAK overfitting: 100 images
+  arma::uword keep = p.X.n_cols;                      // every training image
+  if (broken == Break::overfitting) keep = 100;       // BREAK overfitting: 100 images
   p.X = p.X.head_cols(keep);
   p.t = p.t.head(keep);
 }
@@ -293,7 +292,7 @@ void prepare(Problem& p, Break broken, unsigned seed) {
 double learning_rate(const Recipe& r, Break broken) {
   double lr = r.learning_rate;
   if (broken == Break::lr_too_high) lr *= 100;  // BREAK lr-too-high
-  if (broken == Break::lr_too_low) lr /= 100;  // BREAK lr-too-low
+  if (broken == Break::lr_too_low) lr /= 100;   // BREAK lr-too-low
   return lr;
 }
 
@@ -341,10 +340,10 @@ History train(Mlp& mlp, const Problem& p, const Recipe& r, double lr, Break brok
     const arma::uword k = arma::uword(step - 1) % batches.count();
     if (k == 0) batches.shuffle(arma::uword(step - 1) / batches.count());
     batches.gather(k);
-    const arma::mat& Z = mlp.forward(batches.X());           // 2. forward
-    loss_and_gradient(Z, batches.t(), dZ, broken);           // 3. loss, and dZ
-    mlp.backward(dZ);                                        // 4. backward
-    sgd.step(params);                                        // 5. update
+    const arma::mat& Z = mlp.forward(batches.X());  // 2. forward
+    loss_and_gradient(Z, batches.t(), dZ, broken);  // 3. loss, and dZ
+    mlp.backward(dZ);                               // 4. backward
+    sgd.step(params);                               // 5. update
     if (step % r.steps_per_point != 0) continue;
     record(h, step, mlp, p, broken);
     h.stopped = nn::has_diverged(h.loss.back(), h.loss.front());
@@ -367,6 +366,7 @@ struct Run {
   nn::GradientCheck gradients;        // the gradient check, layer by layer
   nn::DeadUnits dead_after;           // dead units of the trained network
   nn::RangeTest range;                // the learning-rate range test
+  double largest_logit = 0;           // the trained network's largest |z| on its training data
 };
 
 // A check is named by how its line starts ("initial loss", "gradient check", ...).
@@ -412,6 +412,7 @@ Run run_one(const std::string& name, Break broken, DataSet data, const Problem& 
 
   run.history = train(mlp, p, r, run.learning_rate, broken, seed);
   run.findings.push_back(nn::check_loss_history(run.history.loss));
+  run.largest_logit = arma::abs(mlp.forward(p.X)).max();
   run.dead_after = nn::check_dead_units(mlp, p.X);
   run.findings.push_back(run.dead_after.finding);
   run.findings.back().line = "after training, " + run.findings.back().line;
@@ -497,6 +498,11 @@ std::vector<Run> section6_failures(const std::vector<const Failure*>& chosen,
     std::printf("    healthy: %s\n", outcome(healthy.of(f->data)).c_str());
     const nn::Finding* own = finding_of(run, f->check);
     std::printf("    check:   %s\n", own == nullptr ? "(missing)" : own->line.c_str());
+    if (f->id == Break::naive_softmax)
+      std::printf(
+          "    (the trained network's largest logit on its training images: %s; e^z\n"
+          "    overflows past 709.78, so this run never met the bug)\n",
+          nn::num(run.largest_logit, "%.1f").c_str());
     if (full_report) {
       std::cout << "    every check:\n";
       for (const std::string& line : nn::report_lines(run.findings))
@@ -574,8 +580,8 @@ void draw_lr_range(const Healthy& healthy, const std::string& out) {
     const double hi = *std::max_element(r.loss.begin(), r.loss.end());
     nn::Plot& p = fig.panel(k++);
     p.title(data_name(run->data) + ": lowest at " + nn::num(r.rate_at_minimum, "%.3g") +
-            ", suggested " + nn::num(suggested, "%.3g") + " (used: " +
-            nn::num(run->learning_rate) + ")")
+            ", suggested " + nn::num(suggested, "%.3g") +
+            " (used: " + nn::num(run->learning_rate) + ")")
         .xlabel("learning rate (log scale)")
         .ylabel("smoothed loss")
         .command("set logscale x")
@@ -595,7 +601,9 @@ void draw_gradient_check(const Run& broken, const Run& healthy, const std::strin
   nn::Figure fig("gradient_check", 900, 560);
   const arma::vec layers = arma::regspace(1, double(broken.gradients.W_error.n_elem));
   // An error of exactly 0 cannot be drawn on a log scale: shown at 1e-16 (rounding level).
-  const auto drawable = [](const arma::vec& e) { return arma::vec(arma::clamp(e, 1e-16, 1e3)); };
+  const auto drawable = [](const arma::vec& e) {
+    return arma::vec(arma::clamp(e, 1e-16, 1e3));
+  };
   fig.title("The gradient check per layer: layer 2 passes back W dZ instead of W^T dZ")
       .xlabel("layer")
       .ylabel("relative error against finite differences")
@@ -641,7 +649,8 @@ void draw_dead_units(const std::vector<const Run*>& runs, const std::string& out
     fig.points("", layers, run->dead_after.share, style);
   }
   fig.line("the check's limit: half the layer", {0.8, double(H) + 0.2},
-           {nn::kDeadUnitShare, nn::kDeadUnitShare}, {.colour = 7, .width = 1.5, .dashed = true});
+           {nn::kDeadUnitShare, nn::kDeadUnitShare},
+           {.colour = 7, .width = 1.5, .dashed = true});
   fig.save(out);
 }
 
@@ -662,7 +671,8 @@ void draw_generalisation(const std::vector<const Run*>& runs, const Run& healthy
         .key("right center");
     const arma::vec steps = as_vec(healthy.history.step);
     p.line("healthy, training", steps, as_vec(healthy.history.accuracy), kHealthyStyle);
-    p.line("healthy, validation", steps, as_vec(healthy.history.val_accuracy), kHealthyValStyle);
+    p.line("healthy, validation", steps, as_vec(healthy.history.val_accuracy),
+           kHealthyValStyle);
     p.line(run.name + ", training", as_vec(run.history.step), as_vec(run.history.accuracy),
            {.colour = 4, .width = 2.5});
     p.line(run.name + ", validation", as_vec(run.history.step),
@@ -679,7 +689,8 @@ const Run& run_named(const std::vector<Run>& runs, const std::string& name) {
   throw std::logic_error("no run named " + name);
 }
 
-void draw_figures(const std::vector<Run>& runs, const Healthy& healthy, const std::string& out) {
+void draw_figures(const std::vector<Run>& runs, const Healthy& healthy,
+                  const std::string& out) {
   draw_gallery(runs, healthy, out);
   draw_lr_range(healthy, out);
   draw_gradient_check(run_named(runs, "wrong-gradient"), *healthy.spiral, out);
@@ -739,17 +750,17 @@ int main(int argc, char** argv) {
   }
 
   try {
-    std::cout << "Chapter 10: when training fails\n"
-              << "===============================\n\n";
     std::vector<const Failure*> chosen;
     for (const Failure& f : failures())
       if (broken_name.empty() || f.name == broken_name) chosen.push_back(&f);
-    const bool needs_fashion =
-        std::any_of(chosen.begin(), chosen.end(),
-                    [](const Failure* f) { return f->data == DataSet::fashion; });
+    const bool needs_fashion = std::any_of(chosen.begin(), chosen.end(), [](const Failure* f) {
+      return f->data == DataSet::fashion;
+    });
     const Problem spiral = spiral_problem(cli.seed());
     std::optional<Problem> fashion;
-    if (needs_fashion) fashion = fashion_problem(data_dir);
+    if (needs_fashion) fashion = fashion_problem(data_dir);  // a missing file stops here
+    std::cout << "Chapter 10: when training fails\n"
+              << "===============================\n\n";
     std::cout << "The data: chapter 06's spiral (300 points, 3 classes)";
     if (fashion)
       std::cout << "; Fashion-MNIST, the first " << nn::thousands(kTrainImages)
