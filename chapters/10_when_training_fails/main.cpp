@@ -222,17 +222,17 @@ struct Mlp {
       layer.compute_gradients(dA[l]);        // dZ = dA % g'(Z), dW = dZ A_prev^T, db = dZ 1
       dA[l - 1] = layer.W.t() * layer.dZ();  // dA_prev = W^T dZ
       if (broken == Break::wrong_gradient && l == 1)
-        dA[l - 1] = layer.W * layer.dZ();  // BREAK wrong-gradient: W where W^T belongs
+        dA[l - 1] = layer.W * layer.dZ();  // BREAK wrong-gradient (layer 2)
     }
     net.layer(0).compute_gradients(dA[0]);
   }
-  // [end network]
 
   std::vector<nn::Parameter<double>> parameters() { return net.parameters(); }
   std::size_t n_layers() const { return net.n_layers(); }
   nn::Dense<double>& layer(std::size_t l) { return net.layer(l); }
   const nn::Dense<double>& layer(std::size_t l) const { return net.layer(l); }
 };
+// [end network]
 
 // [listing start]
 // He's start for the ReLU layers (chapter 07), small weights for the output layer (every
@@ -289,12 +289,14 @@ void prepare(Problem& p, Break broken, unsigned seed) {
 }
 // [end data]
 
+// [listing rate]
 double learning_rate(const Recipe& r, Break broken) {
   double lr = r.learning_rate;
   if (broken == Break::lr_too_high) lr *= 100;  // BREAK lr-too-high
   if (broken == Break::lr_too_low) lr /= 100;   // BREAK lr-too-low
   return lr;
 }
+// [end rate]
 
 // What a training run records at each point of its curves.
 struct History {
@@ -367,6 +369,9 @@ struct Run {
   nn::DeadUnits dead_after;           // dead units of the trained network
   nn::RangeTest range;                // the learning-rate range test
   double largest_logit = 0;           // the trained network's largest |z| on its training data
+  // The trained network on the validation images left at 0..255 (Fashion-MNIST only): the
+  // largest logit, and the loss with the shifted softmax and with the naive one.
+  double unscaled_logit = 0, unscaled_loss = 0, unscaled_naive_loss = 0;
 };
 
 // A check is named by how its line starts ("initial loss", "gradient check", ...).
@@ -413,6 +418,14 @@ Run run_one(const std::string& name, Break broken, DataSet data, const Problem& 
   run.history = train(mlp, p, r, run.learning_rate, broken, seed);
   run.findings.push_back(nn::check_loss_history(run.history.loss));
   run.largest_logit = arma::abs(mlp.forward(p.X)).max();
+  if (!p.X_val.is_empty()) {  // a photo given as 0..255 to the trained network (chapter 09)
+    const arma::mat X_bytes = original.X_val;
+    const arma::mat Z = mlp.forward(X_bytes);
+    arma::mat dZ;
+    run.unscaled_logit = arma::abs(Z).max();
+    run.unscaled_loss = nn::softmax_cross_entropy(Z, p.t_val);
+    run.unscaled_naive_loss = loss_and_gradient(Z, p.t_val, dZ, Break::naive_softmax);
+  }
   run.dead_after = nn::check_dead_units(mlp, p.X);
   run.findings.push_back(run.dead_after.finding);
   run.findings.back().line = "after training, " + run.findings.back().line;
@@ -500,9 +513,13 @@ std::vector<Run> section6_failures(const std::vector<const Failure*>& chosen,
     std::printf("    check:   %s\n", own == nullptr ? "(missing)" : own->line.c_str());
     if (f->id == Break::naive_softmax)
       std::printf(
-          "    (the trained network's largest logit on its training images: %s; e^z\n"
-          "    overflows past 709.78, so this run never met the bug)\n",
-          nn::num(run.largest_logit, "%.1f").c_str());
+          "    the largest logit on the training images: %s, far below 709.78, where e^z\n"
+          "    overflows. The trained network given its validation images as 0..255\n"
+          "    (logits up to %s): loss %s with the shifted softmax, %s with the naive one\n",
+          nn::num(run.largest_logit, "%.1f").c_str(),
+          nn::thousands(std::lround(run.unscaled_logit)).c_str(),
+          nn::num(run.unscaled_loss, "%.1f").c_str(),
+          loss_text(run.unscaled_naive_loss).c_str());
     if (full_report) {
       std::cout << "    every check:\n";
       for (const std::string& line : nn::report_lines(run.findings))
