@@ -63,11 +63,11 @@ const std::vector<Quoted> kQuoted = {
      {"ok    one small batch learnt by heart"},
      1},
     {"no-mean",
-     "loss 1.0950 -> 5.1744, accuracy 33.3%",
+     "loss 2.3061 -> 2.4172, accuracy 9.9%, validation 11.2%",
      "loss gradient: dL/dZ against finite differences of the loss on 4 samples: off by 0.75, 4 "
      "times too large: the 1/m of the mean is missing from dZ (dZ = (P - T) / m, chapter 06)",
      {"ok    gradient check on 4 samples: every layer",
-      "FAIL  after training, dead ReLU units: 100% of layer 1's units"},
+      "FAIL  after training, dead ReLU units: 100% of layer 2's units"},
      2},
     {"zero-init",
      "loss 2.3026 -> 2.3017, accuracy 10.8%, validation 10.3%",

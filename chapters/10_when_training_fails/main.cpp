@@ -101,7 +101,7 @@ const std::vector<Failure>& failures() {
       {Break::wrong_gradient, "wrong-gradient", "W instead of W^T in backward", "W for W^T",
        DataSet::spiral, "gradient check"},
       {Break::no_mean, "no-mean", "the 1/m of the mean forgotten", "no 1/m in dZ",
-       DataSet::spiral, "loss gradient"},
+       DataSet::fashion, "loss gradient"},
       {Break::zero_init, "zero-init", "every weight starts at 0", "all weights 0",
        DataSet::fashion, "activation spread"},
       {Break::huge_init, "huge-init", "hidden weights start 10x too large", "10 x He",
@@ -470,11 +470,11 @@ void print_report(const Run& run) {
     std::printf("    %s\n", line.c_str());
 }
 
-Healthy section5_healthy_runs(const Problem& spiral, const std::optional<Problem>& fashion,
-                              unsigned seed) {
+Healthy section5_healthy_runs(const std::optional<Problem>& spiral,
+                              const std::optional<Problem>& fashion, unsigned seed) {
   Healthy h;
   std::cout << "The healthy programs, and every check on them\n";
-  h.spiral = run_one("healthy", Break::none, DataSet::spiral, spiral, seed);
+  if (spiral) h.spiral = run_one("healthy", Break::none, DataSet::spiral, *spiral, seed);
   if (fashion) h.fashion = run_one("healthy", Break::none, DataSet::fashion, *fashion, seed);
   for (const std::optional<Run>* run : {&h.spiral, &h.fashion}) {
     if (!*run) continue;
@@ -496,14 +496,14 @@ Healthy section5_healthy_runs(const Problem& spiral, const std::optional<Problem
 // ---------------------------------------------------------------------------------------
 
 std::vector<Run> section6_failures(const std::vector<const Failure*>& chosen,
-                                   const Healthy& healthy, const Problem& spiral,
+                                   const Healthy& healthy, const std::optional<Problem>& spiral,
                                    const std::optional<Problem>& fashion, unsigned seed,
                                    bool full_report) {
   std::vector<Run> runs;
   std::cout << "The failures, each beside its healthy run\n";
   for (const Failure* f : chosen) {
-    runs.push_back(
-        run_one(f->name, f->id, f->data, f->data == DataSet::spiral ? spiral : *fashion, seed));
+    runs.push_back(run_one(f->name, f->id, f->data,
+                           f->data == DataSet::spiral ? *spiral : *fashion, seed));
     const Run& run = runs.back();
     std::printf("  --break %s (%s): %s\n", f->name.c_str(), data_name(f->data).c_str(),
                 f->cause.c_str());
@@ -770,17 +770,20 @@ int main(int argc, char** argv) {
     std::vector<const Failure*> chosen;
     for (const Failure& f : failures())
       if (broken_name.empty() || f.name == broken_name) chosen.push_back(&f);
-    const bool needs_fashion = std::any_of(chosen.begin(), chosen.end(), [](const Failure* f) {
-      return f->data == DataSet::fashion;
-    });
-    const Problem spiral = spiral_problem(cli.seed());
-    std::optional<Problem> fashion;
-    if (needs_fashion) fashion = fashion_problem(data_dir);  // a missing file stops here
+    const auto needs = [&](DataSet d) {
+      return std::any_of(chosen.begin(), chosen.end(),
+                         [d](const Failure* f) { return f->data == d; });
+    };
+    std::optional<Problem> spiral, fashion;
+    if (needs(DataSet::spiral)) spiral = spiral_problem(cli.seed());
+    if (needs(DataSet::fashion)) fashion = fashion_problem(data_dir);  // a missing file stops
     std::cout << "Chapter 10: when training fails\n"
-              << "===============================\n\n";
-    std::cout << "The data: chapter 06's spiral (300 points, 3 classes)";
+              << "===============================\n\n"
+              << "The data: ";
+    if (spiral)
+      std::cout << "chapter 06's spiral (300 points, 3 classes)" << (fashion ? "; " : "");
     if (fashion)
-      std::cout << "; Fashion-MNIST, the first " << nn::thousands(kTrainImages)
+      std::cout << "Fashion-MNIST, the first " << nn::thousands(kTrainImages)
                 << " images of the training file to train on and its last "
                 << nn::thousands(kValidationImages) << " for validation, halved to 14 x 14";
     std::cout << ".\n\n";
