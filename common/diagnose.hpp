@@ -24,7 +24,9 @@
 //   8. check_generalisation       validation against training: detached labels,
 //                                 overfitting                                   (chapter 08)
 //
-// diagnose() runs 1-6 and report_lines() turns findings into lines to print:
+// The thresholds are named constants, each with the measurement that justifies it. Checks
+// 2 and 5 work on a few distinct samples that pick_samples draws (seeded). diagnose() runs
+// 1-6 and report_lines() turns findings into lines to print:
 //
 //   nn::Sgd<double> sgd(0.5);
 //   for (const std::string& line : nn::report_lines(nn::diagnose(net, sgd, X, t)))
