@@ -27,7 +27,9 @@
 //   9. check_loss_gradient        its dZ agrees with finite differences of it    (chapter 06)
 //      check_loss_shift           logits + 1000 give the same loss: no overflow  (chapter 06)
 //
-// diagnose() runs 1-6 and report_lines() turns findings into lines to print:
+// The thresholds are named constants, each with the measurement that justifies it. Checks
+// 2 and 5 work on a few distinct samples that pick_samples draws (seeded). diagnose() runs
+// 1-6 and report_lines() turns findings into lines to print:
 //
 //   nn::Sgd<double> sgd(0.5);
 //   for (const std::string& line : nn::report_lines(nn::diagnose(net, sgd, X, t)))
@@ -758,16 +760,26 @@ inline Finding check_loss_history(const std::vector<double>& losses) {
 // ---------------------------------------------------------------------------------------
 
 // A network that learnt something real does better than chance (1/K) on samples it has not
-// seen. When training accuracy is high but validation accuracy stays within 10 points of
-// chance, what was learnt does not carry over: the labels do not belong to their inputs.
+// seen. When its training accuracy is clearly above chance but its validation accuracy is
+// not, what was learnt does not carry over: the labels do not belong to their inputs.
+// "Clearly above chance" is more than kChanceMargin (10 points) above it, or, on a small
+// set, more than 3 standard errors of a guesser's accuracy, 3 sqrt(c (1 - c) / n) for
+// chance c and n samples (18 points for 60 samples of 3 classes), whichever is larger.
 inline constexpr double kChanceMargin = 0.10;
 // Training accuracy more than 10 points above validation accuracy: the network learnt its
 // training samples rather than the task (chapter 08: more data, L2, early stopping).
 inline constexpr double kGeneralisationGap = 0.10;
 
 struct Scores {
-  double loss, accuracy;  // on one set, after training
+  double loss, accuracy;    // on one set, after training
+  arma::uword samples = 0;  // the set's size (0: unknown, the margin is kChanceMargin)
 };
+
+// How far above chance an accuracy on n samples must be to be better than guessing.
+inline double chance_margin(double chance, arma::uword n) {
+  const double guessing = n == 0 ? 0.0 : 3 * std::sqrt(chance * (1 - chance) / double(n));
+  return std::max(kChanceMargin, guessing);
+}
 
 // value: training accuracy minus validation accuracy.
 inline Finding check_generalisation(const Scores& train, const Scores& validation,
@@ -777,15 +789,15 @@ inline Finding check_generalisation(const Scores& train, const Scores& validatio
       "generalisation: training accuracy " + percent(train.accuracy, 0) + " (loss " +
       detail::loss3(train.loss) + "), validation " + percent(validation.accuracy, 0) +
       " (loss " + detail::loss3(validation.loss) + ")";
-  if (train.accuracy > chance + kChanceMargin && validation.accuracy < chance + kChanceMargin)
+  if (train.accuracy > chance + chance_margin(chance, train.samples) &&
+      validation.accuracy <= chance + chance_margin(chance, validation.samples))
     return {false, gap,
-            measured + ", chance " + percent(chance, 0) +
-                ": nothing learnt carries over; the labels are detached from their inputs "
-                "(shuffled apart?)"};
+            measured + ", chance " + percent(chance, 0) + ": nothing learnt carries over; " +
+                "the labels are detached from their inputs (shuffled apart?)"};
   if (gap > kGeneralisationGap)
     return {false, gap,
-            measured + ": " + percent(gap, 0) +
-                " apart, overfitting (more data, L2 or early stopping, chapter 08)"};
+            measured + ": " + percent(gap, 0) + " apart, overfitting (more data, L2 or " +
+                "early stopping, chapter 08)"};
   return {true, gap, measured + ": within " + percent(kGeneralisationGap, 0)};
 }
 

@@ -458,6 +458,48 @@ TEST_CASE("diagnose: the generalisation check flags detached labels and overfitt
   CHECK_FALSE(overfit.ok);
   CHECK(overfit.value == Approx(0.25));
   CHECK(mentions(overfit, "overfitting"));
+  // On 60 validation samples a guesser reaches 33% +- 6%: 45% is still chance.
+  CHECK(nn::chance_margin(1.0 / 3, 60) == Approx(3 * std::sqrt(2.0 / 9 / 60)));
+  CHECK(nn::chance_margin(1.0 / 3, 10000) == nn::kChanceMargin);
+  CHECK_FALSE(nn::check_generalisation({0.5, 0.8, 240}, {1.4, 0.45, 60}, 3).ok);
+}
+
+TEST_CASE("diagnose: the generalisation check sees labels shuffled apart from the spiral",
+          "[diagnose]") {
+  // 240 points to train on, 60 to validate; the network trains full batch on the true
+  // labels, and again on the same labels shuffled among the points.
+  const arma::uvec order = nn::epoch_order(300, 5, 0);
+  const arma::uvec train = order.head(240), validation = order.tail(60);
+  arma::mat X_train, X_validation;
+  nn::gather_columns(spiral().X, train, X_train);
+  nn::gather_columns(spiral().X, validation, X_validation);
+  const arma::uvec t_validation = spiral().t.elem(validation);
+  const arma::uvec t_true = spiral().t.elem(train);
+  const arma::uvec t_shuffled = t_true.elem(nn::epoch_order(240, 9, 0));
+  const auto verdict = [&](const arma::uvec& t) {
+    nn::Network<double> net = healthy();
+    const std::vector<nn::Parameter<double>> params = net.parameters();
+    nn::Adam<double> adam(0.01);
+    arma::mat dZ;
+    for (int step = 0; step < 600; ++step) {
+      nn::softmax_cross_entropy(net.forward(X_train), t, dZ);
+      net.backward(dZ);
+      adam.step(params);
+    }
+    const nn::Scores on_train{nn::softmax_cross_entropy(net.forward(X_train), t),
+                              nn::accuracy(net.predict(X_train), t), 240};
+    const nn::Scores on_validation{
+        nn::softmax_cross_entropy(net.forward(X_validation), t_validation),
+        nn::accuracy(net.predict(X_validation), t_validation), 60};
+    return nn::check_generalisation(on_train, on_validation, 3);
+  };
+  const nn::Finding right = verdict(t_true);
+  CAPTURE(right.line);
+  CHECK(right.ok);
+  const nn::Finding shuffled = verdict(t_shuffled);
+  CAPTURE(shuffled.line);
+  CHECK_FALSE(shuffled.ok);
+  CHECK(mentions(shuffled, "labels are detached"));
 }
 
 // ---------------------------------------------------------------------------------------
