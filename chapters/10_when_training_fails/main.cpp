@@ -431,8 +431,8 @@ Run run_one(const std::string& name, Break broken, DataSet data, const Problem& 
   run.findings.back().line = "after training, " + run.findings.back().line;
   if (!p.X_val.is_empty())
     run.findings.push_back(nn::check_generalisation(
-        {run.history.loss.back(), run.history.accuracy.back()},
-        {run.history.val_loss.back(), run.history.val_accuracy.back()}, p.K));
+        {run.history.loss.back(), run.history.accuracy.back(), p.X.n_cols},
+        {run.history.val_loss.back(), run.history.val_accuracy.back(), p.X_val.n_cols}, p.K));
   return run;
 }
 // [end checks]
