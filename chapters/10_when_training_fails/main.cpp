@@ -381,6 +381,19 @@ const nn::Finding* finding_of(const Run& run, const std::string& check) {
   return nullptr;
 }
 
+// The trained network's largest logit on its training data and, for Fashion-MNIST, on its
+// validation images left at 0..255 (a photo given as bytes, chapter 09), with the loss there
+// by the shifted and by the naive softmax (section 6.9 of the text).
+void measure_logits(Mlp& mlp, const Problem& original, const Problem& p, Run& run) {
+  run.largest_logit = arma::abs(mlp.forward(p.X)).max();
+  if (p.X_val.is_empty()) return;
+  const arma::mat& Z = mlp.forward(original.X_val);  // (K x N_val), pixels 0..255
+  arma::mat dZ;
+  run.unscaled_logit = arma::abs(Z).max();
+  run.unscaled_loss = nn::softmax_cross_entropy(Z, p.t_val);
+  run.unscaled_naive_loss = loss_and_gradient(Z, p.t_val, dZ, Break::naive_softmax);
+}
+
 // [listing checks]
 // Every check of common/diagnose.hpp, in the order of the checklist: before training on the
 // network as it starts, then on what training recorded and on the trained network.
@@ -417,15 +430,7 @@ Run run_one(const std::string& name, Break broken, DataSet data, const Problem& 
 
   run.history = train(mlp, p, r, run.learning_rate, broken, seed);
   run.findings.push_back(nn::check_loss_history(run.history.loss));
-  run.largest_logit = arma::abs(mlp.forward(p.X)).max();
-  if (!p.X_val.is_empty()) {  // a photo given as 0..255 to the trained network (chapter 09)
-    const arma::mat X_bytes = original.X_val;
-    const arma::mat Z = mlp.forward(X_bytes);
-    arma::mat dZ;
-    run.unscaled_logit = arma::abs(Z).max();
-    run.unscaled_loss = nn::softmax_cross_entropy(Z, p.t_val);
-    run.unscaled_naive_loss = loss_and_gradient(Z, p.t_val, dZ, Break::naive_softmax);
-  }
+  measure_logits(mlp, original, p, run);  // for section 6.9
   run.dead_after = nn::check_dead_units(mlp, p.X);
   run.findings.push_back(run.dead_after.finding);
   run.findings.back().line = "after training, " + run.findings.back().line;
