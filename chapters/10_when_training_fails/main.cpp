@@ -515,7 +515,8 @@ std::vector<Run> section6_failures(const std::vector<const Failure*>& chosen,
     std::printf("    you see: %s\n", outcome(run).c_str());
     std::printf("    healthy: %s\n", outcome(healthy.of(f->data)).c_str());
     const nn::Finding* own = finding_of(run, f->check);
-    std::printf("    check:   %s\n", own == nullptr ? "(missing)" : own->line.c_str());
+    std::printf("    check:   %s\n",
+                own == nullptr ? "(missing)" : nn::report_lines({*own}).front().c_str());
     if (f->id == Break::naive_softmax)
       std::printf(
           "    the largest logit on the training images: %s, far below 709.78, where e^z\n"
