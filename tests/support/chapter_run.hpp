@@ -141,7 +141,7 @@ struct ReferenceTolerance {
   double relative;
   double absolute;  // the floor near zero
 };
-// Chapters 01-08 are built without BLAS (cmake/chapter.cmake): Armadillo's own matrix
+// Chapters 01-08 and 10 are built without BLAS (cmake/chapter.cmake): Armadillo's own matrix
 // product sums in one fixed order, compiled once into the binary, so every OpenBLAS kernel
 // (Nehalem, Sandybridge, Haswell, SkylakeX) gives byte-identical CSVs. The one difference
 // left is glibc's exp and log, which take other code paths on a CPU without FMA and round
