@@ -50,12 +50,17 @@ constexpr double kGradientCheckTolerance = 1e-7;
 // a and b must have the same shape: otherwise it throws std::invalid_argument (naming both
 // shapes), so that a gradient that was never computed (an empty db) or has the wrong
 // shape cannot pass a check by having fewer elements to compare.
-inline double relative_error(const arma::mat& a, const arma::mat& b) {
+// Throws std::invalid_argument, naming the function and both shapes, when a and b differ.
+inline void require_same_shape(const char* function, const arma::mat& a, const arma::mat& b) {
   if (a.n_rows != b.n_rows || a.n_cols != b.n_cols)
-    throw std::invalid_argument("relative_error: the shapes differ (" +
+    throw std::invalid_argument(std::string(function) + ": the shapes differ (" +
                                 std::to_string(a.n_rows) + " x " + std::to_string(a.n_cols) +
                                 " against " + std::to_string(b.n_rows) + " x " +
                                 std::to_string(b.n_cols) + ")");
+}
+
+inline double relative_error(const arma::mat& a, const arma::mat& b) {
+  require_same_shape("relative_error", a, b);
   double worst = 0.0;
   for (arma::uword i = 0; i < a.n_elem; ++i) {
     const double scale = std::max(std::abs(a(i)), std::abs(b(i)));
@@ -75,11 +80,7 @@ inline double relative_error(const arma::mat& a, const arma::mat& b) {
 // entry it stays near 1e-10. Different shapes throw, as for relative_error; two tensors of
 // zeros agree (0).
 inline double tensor_relative_error(const arma::mat& a, const arma::mat& b) {
-  if (a.n_rows != b.n_rows || a.n_cols != b.n_cols)
-    throw std::invalid_argument("tensor_relative_error: the shapes differ (" +
-                                std::to_string(a.n_rows) + " x " + std::to_string(a.n_cols) +
-                                " against " + std::to_string(b.n_rows) + " x " +
-                                std::to_string(b.n_cols) + ")");
+  require_same_shape("tensor_relative_error", a, b);
   if (a.n_elem == 0) return 0.0;
   const double scale = std::max(arma::abs(a).max(), arma::abs(b).max());
   return scale == 0.0 ? 0.0 : arma::abs(a - b).max() / scale;
