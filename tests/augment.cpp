@@ -1,17 +1,18 @@
 // Tests for common/augment.hpp
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <cmath>
 #include <random>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "common/augment.hpp"
 #include "common/idx.hpp"
+#include "support/tolerances.hpp"
 
-// A statistic of independent draws that is right lies within 5 standard deviations of its
-// expected value except with probability below 6e-7.
-constexpr double kStandardDeviations = 5.0;
+using nn::test::kStandardDeviations;
 
 // A 28 x 28 image whose every pixel differs: pixel (r, c) = r * 28 + c + 1 (as float).
 static arma::fvec numbered_image() {

@@ -141,16 +141,16 @@ TEST_CASE("after many training batches of the same data, evaluation uses its sta
 // A layer with random gamma, beta and running statistics, and an input Z, for which every Y
 // stays at least kKinkMargin away from 0 (relu's kink), with a positive Y in every row for
 // relu.
-struct LayerAndInput {
+struct NormAndInput {
   nn::BatchNorm<double> layer;
   arma::mat Z;
 };
 
-static LayerAndInput draw_layer(arma::uword n, arma::uword m, Activation g, Mode mode,
-                                std::mt19937_64& rng) {
+static NormAndInput draw_norm_layer(arma::uword n, arma::uword m, Activation g, Mode mode,
+                                    std::mt19937_64& rng) {
   std::uniform_real_distribution<double> spread(0.5, 1.5), shift(-0.5, 0.5);
   for (int attempt = 0; attempt < 1000; ++attempt) {
-    LayerAndInput d{nn::BatchNorm<double>(n, g), offset_rows(n, m, rng)};
+    NormAndInput d{nn::BatchNorm<double>(n, g), offset_rows(n, m, rng)};
     // Running statistics (used only in evaluation mode) near the batch's, as after
     // training: the mean off by up to half a standard deviation, the variance by a factor
     // 0.5 to 1.5. (Far-off ones would put most Y where tanh is flat, and its tiny gradient
@@ -182,7 +182,7 @@ TEST_CASE("batch norm backward matches central finite differences for Z, gamma a
   std::tie(n, m) = GENERATE(table<arma::uword, arma::uword>({{1, 3}, {3, 4}, {4, 7}, {2, 16}}));
   CAPTURE(nn::to_string(g), mode == Mode::training ? "training" : "evaluation", n, m);
   std::mt19937_64 rng(n * 100 + m);
-  LayerAndInput d = draw_layer(n, m, g, mode, rng);
+  NormAndInput d = draw_norm_layer(n, m, g, mode, rng);
 
   // L = sum(C % A) with a fixed random C, so dL/dA = C.
   const arma::mat C = random_matrix(n, m, 1.0, rng);
@@ -241,7 +241,7 @@ TEST_CASE(
 TEST_CASE("a float batch norm computes what a double one computes", "[batch_norm]") {
   const Mode mode = GENERATE(Mode::training, Mode::evaluation);
   std::mt19937_64 rng(5);
-  LayerAndInput d = draw_layer(8, 32, Activation::relu, mode, rng);
+  NormAndInput d = draw_norm_layer(8, 32, Activation::relu, mode, rng);
   nn::BatchNorm<float> f(8, Activation::relu);
   f.gamma = arma::conv_to<arma::fvec>::from(d.layer.gamma);
   f.beta = arma::conv_to<arma::fvec>::from(d.layer.beta);

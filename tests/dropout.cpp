@@ -2,6 +2,7 @@
 #include <catch2/catch.hpp>
 
 #include <cmath>
+#include <cstdint>
 #include <limits>
 #include <random>
 #include <string>
@@ -9,15 +10,12 @@
 #include "common/dropout.hpp"
 #include "common/gradient_check.hpp"
 #include "support/random.hpp"
+#include "support/tolerances.hpp"
 
 using nn::Mode;
-using nn::test::random_matrix;
 
-// A statistic of N independent draws that is right lies within 5 of its standard
-// deviations of its expected value except with probability below 6e-7 (the normal tail,
-// which the binomial's approaches for the 10^5 draws used here): a right mask does not fail,
-// and a share that is off by even 1% of p is many standard deviations out.
-constexpr double kStandardDeviations = 5.0;
+using nn::test::kStandardDeviations;
+using nn::test::random_matrix;
 
 static nn::Dropout<double> seeded_layer(arma::uword n, double p, std::uint64_t seed) {
   nn::Dropout<double> layer(n, p);

@@ -15,4 +15,10 @@ constexpr double kRoundingTolerance = 1e-12;
 // until every |Z| exceeds it.
 constexpr double kKinkMargin = 1e-3;
 
+// A statistic of independent random draws that is right lies within 5 of its standard
+// deviations of its expected value except with probability below 6e-7 (the normal tail,
+// which a binomial count of thousands of draws follows closely): a right sampler does not
+// fail, and one that is off by a few percent is many standard deviations out.
+constexpr double kStandardDeviations = 5.0;
+
 }  // namespace nn::test
