@@ -22,7 +22,7 @@ void check_plausible(const Network<float>& net, const std::string& model_source)
 
 Classification classify(Network<float>& net, const GreyImage& image,
                         const std::string& image_source, const std::string& model_source) {
-  const arma::uword inputs = net.layer_sizes().front();
+  const arma::uword inputs = net.input_size();
   if (image.pixels.size() != image.rows * image.cols || image.pixels.size() != inputs)
     throw DataError(image_source + ": " + std::to_string(image.cols) + " x " +
                     std::to_string(image.rows) + " pixels, but the network of model file '" +
@@ -33,9 +33,9 @@ Classification classify(Network<float>& net, const GreyImage& image,
   one.cols = image.cols;
   one.pixels = arma::Mat<unsigned char>(image.pixels.data(), inputs, 1);  // (inputs x 1)
   arma::fmat X;
-  gather_batch(one, arma::uvec{0}, X);   // X is (inputs x 1), in [0, 1]
-  const arma::fmat& Z = net.forward(X);  // Z is (K x 1): the logits
-  const arma::fmat P = softmax(Z);       // P is (K x 1), sums to 1
+  gather_batch(one, arma::uvec{0}, X);                     // X is (inputs x 1), in [0, 1]
+  const arma::fmat& Z = net.forward(X, Mode::evaluation);  // Z is (K x 1): the logits
+  const arma::fmat P = softmax(Z);                         // P is (K x 1), sums to 1
   if (!Z.is_finite() || !P.is_finite())
     throw ModelError("model file '" + model_source + "': its outputs for " + image_source +
                      " are not finite numbers (inf or NaN): the model is not usable");

@@ -58,27 +58,38 @@ std::uint32_t model_checksum(const std::string& bytes, std::size_t length) {
   return static_cast<std::uint32_t>(crc);
 }
 
+std::uint64_t stored_values(LayerKind kind, std::uint64_t n_in, std::uint64_t n_out) {
+  switch (kind) {
+    case LayerKind::dense: return n_out * (n_in + 1);  // W and b
+    case LayerKind::batch_norm: return 4 * n_out + 2;  // gamma, beta, mean, var; eps, momentum
+    case LayerKind::dropout: return 1;                 // p
+  }
+  throw ModelError("unknown layer kind");
+}
+
 std::string encode_model_header(std::uint32_t element_bytes,
-                                const std::vector<arma::uword>& sizes,
-                                const std::vector<Activation>& activations) {
+                                const std::vector<LayerRecord>& layers) {
   if (element_bytes != 4 && element_bytes != 8)
     throw ModelError("cannot save parameters of " + std::to_string(element_bytes) + " bytes");
-  if (sizes.size() < 2 || sizes.size() - 1 > kMaxModelLayers ||
-      activations.size() + 1 != sizes.size())
-    throw ModelError("cannot save " + std::to_string(activations.size()) +
-                     " layers: the format holds 1 to " + std::to_string(kMaxModelLayers) +
-                     ", each with one activation");
-  std::string out(kModelMagic, sizeof kModelMagic);
-  detail::append_u32(out, kModelFormatVersion);
-  detail::append_u32(out, element_bytes);
-  detail::append_u32(out, static_cast<std::uint32_t>(activations.size()));
-  for (arma::uword n : sizes) {
+  if (layers.empty() || layers.size() > kMaxModelLayers)
+    throw ModelError("cannot save " + std::to_string(layers.size()) +
+                     " layers: the format holds 1 to " + std::to_string(kMaxModelLayers));
+  auto check_units = [](arma::uword n) {
     if (n == 0 || n > kMaxModelUnits)
       throw ModelError("cannot save a layer of " + std::to_string(n) +
                        " units: the format holds 1 to " + std::to_string(kMaxModelUnits));
-    detail::append_u32(out, static_cast<std::uint32_t>(n));
+    return static_cast<std::uint32_t>(n);
+  };
+  std::string out(kModelMagic, sizeof kModelMagic);
+  detail::append_u32(out, kModelFormatVersion);
+  detail::append_u32(out, element_bytes);
+  detail::append_u32(out, static_cast<std::uint32_t>(layers.size()));
+  detail::append_u32(out, check_units(layers.front().n_inputs));
+  for (const LayerRecord& r : layers) {
+    detail::append_u32(out, static_cast<std::uint32_t>(r.kind));
+    detail::append_u32(out, check_units(r.n_outputs));
+    detail::append_u32(out, r.kind == LayerKind::dropout ? 0 : activation_code(r.activation));
   }
-  for (Activation g : activations) detail::append_u32(out, activation_code(g));
   return out;
 }
 
@@ -104,9 +115,10 @@ ModelHeader read_model_header(const std::string& bytes, const std::string& sourc
 
   ModelHeader h;
   h.version = need(8, "format version");
-  if (h.version != kModelFormatVersion)
-    throw fail("format version " + std::to_string(h.version) + "; this program reads version " +
-               std::to_string(kModelFormatVersion));
+  if (h.version < kOldestModelFormatVersion || h.version > kModelFormatVersion)
+    throw fail("format version " + std::to_string(h.version) +
+               "; this program reads versions " + std::to_string(kOldestModelFormatVersion) +
+               " to " + std::to_string(kModelFormatVersion));
   h.element_bytes = need(12, "element type");
   if (h.element_bytes != 4 && h.element_bytes != 8)
     throw fail("unknown element type " + std::to_string(h.element_bytes) +
@@ -115,37 +127,75 @@ ModelHeader read_model_header(const std::string& bytes, const std::string& sourc
   if (n_layers == 0 || n_layers > kMaxModelLayers)
     throw fail("it announces " + std::to_string(n_layers) + " layers (expected 1 to " +
                std::to_string(kMaxModelLayers) + "): the header is damaged");
-  std::size_t at = 20;
-  for (std::uint32_t i = 0; i <= n_layers; ++i, at += 4) {
-    const std::uint32_t size = need(at, "layer sizes");
+  auto units = [&](std::size_t offset, const std::string& name) {
+    const std::uint32_t size = need(offset, "layer sizes");
     if (size == 0 || size > kMaxModelUnits)
-      throw fail("layer size n_" + std::to_string(i) + " = " + std::to_string(size) +
-                 " is outside 1 to " + std::to_string(kMaxModelUnits) +
-                 ": the header is damaged");
-    h.sizes.push_back(size);
-  }
-  for (std::uint32_t l = 0; l < n_layers; ++l, at += 4) {
-    const std::uint32_t code = need(at, "activations");
+      throw fail(name + " = " + std::to_string(size) + " is outside 1 to " +
+                 std::to_string(kMaxModelUnits) + ": the header is damaged");
+    return arma::uword{size};
+  };
+  auto activation = [&](std::size_t offset, std::uint32_t l) {
+    const std::uint32_t code = need(offset, "activations");
     try {
-      h.activations.push_back(activation_from_code(code));
+      return activation_from_code(code);
     } catch (const ModelError& e) {
       throw fail("layer " + std::to_string(l + 1) + ": " + e.what());
     }
-  }
-  h.parameters_offset = at;
+  };
 
-  // Each layer has n_l x n_{l-1} weights and n_l biases. With every size at most 2^16 and
-  // at most 64 layers, the sum fits easily in 64 bits.
-  for (std::size_t l = 1; l < h.sizes.size(); ++l)
-    h.n_parameters += std::uint64_t{h.sizes[l]} * (std::uint64_t{h.sizes[l - 1]} + 1);
-  if (h.n_parameters > kMaxModelParameters)
-    throw fail("it announces " + std::to_string(h.n_parameters) +
-               " parameters, more than the limit of " + std::to_string(kMaxModelParameters) +
+  arma::uword n_in = units(20, "the input size n_0");
+  h.layers.resize(n_layers);
+  if (h.version == 1) {
+    // Version 1: sizes n_0 ... n_L, then one activation per layer; Dense layers only.
+    for (std::uint32_t l = 0; l < n_layers; ++l) {
+      LayerRecord& r = h.layers[l];
+      r.n_inputs = n_in;
+      r.n_outputs = n_in =
+          units(24 + 4 * std::size_t{l}, "layer size n_" + std::to_string(l + 1));
+    }
+    for (std::uint32_t l = 0; l < n_layers; ++l)
+      h.layers[l].activation = activation(24 + 4 * std::size_t{n_layers + l}, l);
+    h.parameters_offset = 24 + 8 * std::size_t{n_layers};
+  } else {
+    for (std::uint32_t l = 0; l < n_layers; ++l) {
+      LayerRecord& r = h.layers[l];
+      const std::size_t at = 24 + 12 * std::size_t{l};
+      const std::uint32_t kind = need(at, "layer kinds");
+      if (kind > static_cast<std::uint32_t>(LayerKind::dropout))
+        throw fail("layer " + std::to_string(l + 1) + ": unknown layer kind " +
+                   std::to_string(kind) + " (expected 0 dense, 1 batch norm or 2 dropout)");
+      r.kind = static_cast<LayerKind>(kind);
+      r.n_inputs = n_in;
+      r.n_outputs = n_in = units(at + 4, "layer " + std::to_string(l + 1) + "'s size");
+      if (r.kind != LayerKind::dense && r.n_outputs != r.n_inputs)
+        throw fail("layer " + std::to_string(l + 1) + " (" +
+                   (r.kind == LayerKind::dropout ? "dropout" : "batch norm") + ") has " +
+                   std::to_string(r.n_inputs) + " inputs but " + std::to_string(r.n_outputs) +
+                   " outputs: the header is damaged");
+      if (r.kind == LayerKind::dropout) {
+        if (need(at + 8, "activations") != 0)
+          throw fail("layer " + std::to_string(l + 1) +
+                     " (dropout) has an activation: the header is damaged");
+      } else {
+        r.activation = activation(at + 8, l);
+      }
+    }
+    h.parameters_offset = 24 + 12 * std::size_t{n_layers};
+  }
+
+  // With every size at most 2^16 and at most 64 layers, the sum fits easily in 64 bits.
+  for (LayerRecord& r : h.layers) {
+    r.n_values = stored_values(r.kind, r.n_inputs, r.n_outputs);
+    h.n_values += r.n_values;
+  }
+  if (h.n_values > kMaxModelParameters)
+    throw fail("it announces " + std::to_string(h.n_values) +
+               " stored values, more than the limit of " + std::to_string(kMaxModelParameters) +
                ": the header is damaged");
-  const std::uint64_t expected = h.parameters_offset + h.n_parameters * h.element_bytes + 4;
-  const std::string announced = "its header announces " + std::to_string(h.n_parameters) + " " +
+  const std::uint64_t expected = h.parameters_offset + h.n_values * h.element_bytes + 4;
+  const std::string announced = "its header announces " + std::to_string(h.n_values) + " " +
                                 element_type_name(h.element_bytes) +
-                                " parameters, so it should have " + std::to_string(expected) +
+                                " values, so it should have " + std::to_string(expected) +
                                 " bytes, but it has " + std::to_string(n);
   if (n < expected) throw fail("truncated: " + announced);
   if (n > expected) throw fail("trailing bytes after the checksum: " + announced);

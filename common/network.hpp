@@ -1,4 +1,6 @@
-// network.hpp: a multilayer perceptron, a stack of Dense layers (dense.hpp).
+// network.hpp: a multilayer perceptron, a stack of layers: Dense layers (dense.hpp) and,
+// from chapter 11 on, batch normalisation (batch_norm.hpp) and dropout (dropout.hpp)
+// between them.
 //
 // Forward feeds each layer's A to the next; backward runs the chain rule the other way,
 // each layer turning the gradient of its output into the gradient of its input. The
@@ -20,6 +22,21 @@
 //
 // backward skips dX = W^T dZ of the first layer: nothing before it needs it.
 //
+// Layers of other kinds are added one by one (chapter 11):
+//
+//   nn::Network<float> net;
+//   net.add(nn::Dense<float>(784, 256, nn::Activation::identity));  // Z = W X + b
+//   net.add(nn::BatchNorm<float>(256, nn::Activation::relu));       // A = relu(BN(Z))
+//   net.add(nn::Dropout<float>(256, 0.2));                          // drops 20% in training
+//   net.add(nn::Dense<float>(256, 10, nn::Activation::identity));   // logits
+//
+// Dropout and batch normalisation behave differently while training and when the trained
+// network is used (mode.hpp): forward(X) trains, forward(X, nn::Mode::evaluation) evaluates,
+// and predict() always evaluates. For a network of Dense layers only the two are the same.
+//
+// n_layers() and layer(l) count the Dense layers only, numbered as in the math (layer(0)
+// holds W1 and b1); all_layers() lists every layer in order.
+//
 // The parameter list points into the layers: it stays valid while the network lives and
 // no layer is added. A copy of a network (e.g. the best one so far, for early stopping) is
 // independent of the original; call parameters() on the copy to train it.
@@ -29,14 +46,24 @@
 #include <random>
 #include <stdexcept>
 #include <string>
+#include <type_traits>
+#include <variant>
 #include <vector>
 
 #include "common/activation.hpp"
+#include "common/batch_norm.hpp"
 #include "common/dense.hpp"
+#include "common/dropout.hpp"
 #include "common/initializer.hpp"
+#include "common/mode.hpp"
 #include "common/parameter.hpp"
 
 namespace nn {
+
+// One layer of a network, of any kind. Each kind has n_inputs(), n_outputs(), A(),
+// initialize(init, rng), forward, backward, compute_gradients and parameters(suffix).
+template <typename Real>
+using Layer = std::variant<Dense<Real>, BatchNorm<Real>, Dropout<Real>>;
 
 template <typename Real>
 class Network {
@@ -66,96 +93,155 @@ class Network {
   }
 
   // Appends a layer; its input size must be the previous layer's output size.
-  void add(Dense<Real> layer) {
-    if (!layers_.empty() && layer.n_inputs() != layers_.back().n_outputs())
-      throw std::invalid_argument(
-          "Network::add: the new layer takes " + std::to_string(layer.n_inputs()) +
-          " inputs, the previous layer gives " + std::to_string(layers_.back().n_outputs()));
+  void add(Layer<Real> layer) {
+    const arma::uword n_in = std::visit([](const auto& x) { return x.n_inputs(); }, layer);
+    if (!layers_.empty() && n_in != output_size())
+      throw std::invalid_argument("Network::add: the new layer takes " + std::to_string(n_in) +
+                                  " inputs, the previous layer gives " +
+                                  std::to_string(output_size()));
+    if (std::holds_alternative<Dense<Real>>(layer)) dense_.push_back(layers_.size());
     layers_.push_back(std::move(layer));
   }
 
-  // Every W as init says, drawn from rng layer by layer; every b = 0.
+  // Every W as init says, drawn from rng layer by layer; every b = 0. (A batch-norm layer
+  // starts at gamma = 1, beta = 0; a dropout layer seeds its masks with one draw of rng.)
   void initialize(const Initializer& init, std::mt19937_64& rng) {
-    for (Dense<Real>& layer : layers_) layer.initialize(init, rng);
+    for (Layer<Real>& layer : layers_)
+      std::visit([&](auto& x) { x.initialize(init, rng); }, layer);
   }
 
   // [listing network_forward_backward]
   // Runs X (n_in x m) through every layer; returns the output (n_out x m), which
   // stays valid until the next forward. X must stay alive and unchanged until backward.
-  const Matrix& forward(const Matrix& X) {
+  const Matrix& forward(const Matrix& X, Mode mode = Mode::training) {
     require_layers("forward");
     const Matrix* A = &X;
-    for (Dense<Real>& layer : layers_) A = &layer.forward(*A);
+    for (Layer<Real>& layer : layers_)
+      A = &std::visit([&](auto& x) -> const Matrix& { return forward_one(x, *A, mode); },
+                      layer);
     return *A;
   }
-  const Matrix& forward(const Matrix&& X) = delete;  // X must outlive backward
+  const Matrix& forward(const Matrix&& X,
+                        Mode mode = Mode::training) = delete;  // X must
+                                                               // outlive backward
 
   // dOut = dL/d(output) (n_out x m), e.g. the dZ of softmax_cross_entropy. Fills every
-  // layer's dW and db (what parameters() points at).
+  // layer's gradients (what parameters() points at).
   void backward(const Matrix& dOut) {
     require_layers("backward");
     const Matrix* dA = &dOut;
-    for (std::size_t l = layers_.size() - 1; l > 0; --l) dA = &layers_[l].backward(*dA);
-    layers_[0].compute_gradients(*dA);
+    for (std::size_t l = layers_.size() - 1; l > 0; --l)
+      dA = &std::visit([&](auto& x) -> const Matrix& { return x.backward(*dA); }, layers_[l]);
+    std::visit([&](auto& x) { x.compute_gradients(*dA); }, layers_[0]);
   }
   // [end network_forward_backward]
 
   // The predicted class of each column of X: the row of the largest output when there are
   // several outputs; with one output, 1 when it is >= 0.5 for a sigmoid output layer, or
-  // >= 0 otherwise (a logit >= 0 is a probability >= 0.5). Runs forward(X).
+  // >= 0 otherwise (a logit >= 0 is a probability >= 0.5). Runs forward(X) in evaluation
+  // mode.
   arma::uvec predict(const Matrix& X) {
-    const Matrix& out = forward(X);
+    const Matrix& out = forward(X, Mode::evaluation);
     if (out.n_rows > 1) return arma::index_max(out, 0).t();
-    const Real threshold =
-        layers_.back().activation() == Activation::sigmoid ? Real(0.5) : Real(0);
+    const Real threshold = std::visit([](const auto& x) { return output_activation(x); },
+                                      layers_.back()) == Activation::sigmoid
+                               ? Real(0.5)
+                               : Real(0);
     arma::uvec classes(out.n_cols);
     for (arma::uword j = 0; j < out.n_cols; ++j) classes(j) = out(0, j) >= threshold ? 1 : 0;
     return classes;
   }
 
   // {W1, b1, W2, b2, ...} with their gradients, for an optimiser (see the top of the file).
+  // A batch-norm layer's gamma and beta take the number of the Dense layer before it
+  // (gamma1, beta1 normalise Z1); a dropout layer has no parameters.
   std::vector<Parameter<Real>> parameters() {
     std::vector<Parameter<Real>> params;
-    for (std::size_t l = 0; l < layers_.size(); ++l)
-      for (const Parameter<Real>& p : layers_[l].parameters(std::to_string(l + 1)))
-        params.push_back(p);
+    std::size_t dense_seen = 0;
+    for (Layer<Real>& layer : layers_) {
+      if (std::holds_alternative<Dense<Real>>(layer)) ++dense_seen;
+      const std::vector<Parameter<Real>> own =
+          std::visit([&](auto& x) { return x.parameters(std::to_string(dense_seen)); }, layer);
+      params.insert(params.end(), own.begin(), own.end());
+    }
     return params;
   }
 
-  // The architecture, for a model-file writer or a diagram: {n_in, hidden..., n_out} and
-  // one activation per layer.
+  // The Dense layers' architecture, for a diagram: {n_in, hidden..., n_out} and one
+  // activation per Dense layer.
   std::vector<arma::uword> layer_sizes() const {
     std::vector<arma::uword> sizes;
-    if (layers_.empty()) return sizes;
-    sizes.push_back(layers_.front().n_inputs());
-    for (const Dense<Real>& layer : layers_) sizes.push_back(layer.n_outputs());
+    if (dense_.empty()) return sizes;
+    sizes.push_back(layer(0).n_inputs());
+    for (std::size_t l = 0; l < n_layers(); ++l) sizes.push_back(layer(l).n_outputs());
     return sizes;
   }
   std::vector<Activation> activations() const {
     std::vector<Activation> gs;
-    for (const Dense<Real>& layer : layers_) gs.push_back(layer.activation());
+    for (std::size_t l = 0; l < n_layers(); ++l) gs.push_back(layer(l).activation());
     return gs;
   }
 
-  // The number of weights and biases (235,146 for 784-256-128-10).
+  // The number of trained parameters: weights, biases, and batch norm's gamma and beta
+  // (235,146 for 784-256-128-10).
   arma::uword n_parameters() const {
     arma::uword n = 0;
-    for (const Dense<Real>& layer : layers_) n += layer.W.n_elem + layer.b.n_elem;
+    for (const Layer<Real>& layer : layers_)
+      n += std::visit([](const auto& x) { return parameter_count(x); }, layer);
     return n;
   }
 
-  std::size_t n_layers() const { return layers_.size(); }
-  Dense<Real>& layer(std::size_t l) { return layers_.at(l); }  // l = 0 is the first layer
-  const Dense<Real>& layer(std::size_t l) const { return layers_.at(l); }
-  const std::vector<Dense<Real>>& layers() const { return layers_; }
+  // The sizes of the network's input and output (0 without layers).
+  arma::uword input_size() const {
+    return layers_.empty()
+               ? 0
+               : std::visit([](const auto& x) { return x.n_inputs(); }, layers_.front());
+  }
+  arma::uword output_size() const {
+    return layers_.empty()
+               ? 0
+               : std::visit([](const auto& x) { return x.n_outputs(); }, layers_.back());
+  }
+
+  // The Dense layers, l = 0 first (the one with W1, b1).
+  std::size_t n_layers() const { return dense_.size(); }
+  Dense<Real>& layer(std::size_t l) { return std::get<Dense<Real>>(layers_[dense_.at(l)]); }
+  const Dense<Real>& layer(std::size_t l) const {
+    return std::get<Dense<Real>>(layers_[dense_.at(l)]);
+  }
+
+  // Every layer, in order.
+  const std::vector<Layer<Real>>& all_layers() const { return layers_; }
+  std::vector<Layer<Real>>& all_layers() { return layers_; }
 
  private:
+  // Dense has no mode: it computes the same in training and evaluation.
+  static const Matrix& forward_one(Dense<Real>& layer, const Matrix& X, Mode) {
+    return layer.forward(X);
+  }
+  template <typename AnyLayer>
+  static const Matrix& forward_one(AnyLayer& layer, const Matrix& X, Mode mode) {
+    return layer.forward(X, mode);
+  }
+
+  // The activation that produces the network's output (a dropout layer passes it through).
+  static Activation output_activation(const Dense<Real>& x) { return x.activation(); }
+  static Activation output_activation(const BatchNorm<Real>& x) { return x.activation(); }
+  static Activation output_activation(const Dropout<Real>&) { return Activation::identity; }
+
+  static arma::uword parameter_count(const Dense<Real>& x) { return x.W.n_elem + x.b.n_elem; }
+  static arma::uword parameter_count(const BatchNorm<Real>& x) {
+    return x.gamma.n_elem + x.beta.n_elem;
+  }
+  static arma::uword parameter_count(const Dropout<Real>&) { return 0; }
+
   void require_layers(const char* who) const {
     if (layers_.empty())
       throw std::logic_error(std::string("Network::") + who + ": the network has no layers");
   }
 
-  std::vector<Dense<Real>> layers_;
+  std::vector<Layer<Real>> layers_;
+  std::vector<std::size_t> dense_;  // where the Dense layers are in layers_
 };
 
 }  // namespace nn

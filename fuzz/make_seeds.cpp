@@ -15,6 +15,7 @@
 
 #include "common/model_file.hpp"
 #include "tests/support/image_files.hpp"
+#include "tests/support/model_files.hpp"
 
 namespace {
 
@@ -38,6 +39,19 @@ std::string model(std::vector<arma::uword> sizes, nn::Activation g, bool float64
   return fill(net);
 }
 
+// A network with every kind of layer (dropout, Dense, batch norm), as chapter 11 builds.
+std::string model_with_every_kind() {
+  nn::Network<float> net;
+  net.add(nn::Dropout<float>(4, 0.1));
+  net.add(nn::Dense<float>(4, 3, nn::Activation::identity));
+  net.add(nn::BatchNorm<float>(3, nn::Activation::relu));
+  net.add(nn::Dropout<float>(3, 0.5));
+  net.add(nn::Dense<float>(3, 2, nn::Activation::identity));
+  std::mt19937_64 rng(7);
+  net.initialize(nn::Initializer::he(), rng);
+  return nn::model_to_bytes(net);
+}
+
 std::string pgm(int w, int h, bool binary) {
   std::string s = std::string(binary ? "P5" : "P2") + "\n# seed\n" + std::to_string(w) + " " +
                   std::to_string(h) + "\n255\n";
@@ -53,6 +67,9 @@ Seeds model_seeds() {
   return {{"model_float32", small},
           {"model_float64", model({3, 2}, nn::Activation::sigmoid, true, 1)},
           {"model_tanh", model({2, 5, 1}, nn::Activation::tanh, false, 0.5f)},
+          {"model_every_kind", model_with_every_kind()},
+          {"model_version1",
+           nn::test::version1_model_bytes(nn::Network<float>({3, 4, 2}, nn::Activation::relu))},
           {"model_truncated", small.substr(0, small.size() - 7)},
           {"model_trailing", small + "xyz"},
           {"model_header_only", small.substr(0, 36)},

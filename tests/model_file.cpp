@@ -17,6 +17,7 @@
 
 #include "common/model_file.hpp"
 #include "support/chapter_run.hpp"
+#include "support/model_files.hpp"
 
 namespace fs = std::filesystem;
 using Catch::Contains;
@@ -91,11 +92,37 @@ void require_rejected(const std::string& bytes, const std::string& name,
   }
 }
 
-// The header of sample_network: 5 layers, 6 sizes, 5 activations.
+// The header of sample_network: 5 layers, the input size, then per layer {kind, n_out,
+// activation}.
 constexpr std::size_t kSampleLayers = 5;
-constexpr std::size_t kSizesAt = 20;
-constexpr std::size_t kActivationsAt = kSizesAt + 4 * (kSampleLayers + 1);
-constexpr std::size_t kParametersAt = kActivationsAt + 4 * kSampleLayers;
+constexpr std::size_t kInputsAt = 20;
+constexpr std::size_t kRecordsAt = 24;
+constexpr std::size_t record_at(std::size_t l) { return kRecordsAt + 12 * l; }  // l from 0
+constexpr std::size_t kParametersAt = kRecordsAt + 12 * kSampleLayers;
+
+// A network with each kind of layer: Dense, batch norm, dropout, with trained-looking
+// (random) gamma, beta and running statistics, so none of them round-trips by accident.
+template <typename Real>
+nn::Network<Real> network_with_every_kind() {
+  using nn::Activation;
+  nn::Network<Real> net;
+  net.add(nn::Dropout<Real>(6, 0.1));  // dropout on the inputs
+  net.add(nn::Dense<Real>(6, 5, Activation::identity));
+  net.add(nn::BatchNorm<Real>(5, Activation::relu, 0.2, 1e-3));
+  net.add(nn::Dropout<Real>(5, 0.25));
+  net.add(nn::Dense<Real>(5, 3, Activation::identity));
+  std::mt19937_64 rng(7);
+  net.initialize(nn::Initializer::he(), rng);
+  std::normal_distribution<double> normal(0.0, 0.5);
+  auto& norm = std::get<nn::BatchNorm<Real>>(net.all_layers()[2]);
+  for (arma::uword i = 0; i < 5; ++i) {
+    norm.gamma(i) = Real(1 + normal(rng));
+    norm.beta(i) = Real(normal(rng));
+    norm.running_mean(i) = Real(normal(rng));
+    norm.running_var(i) = Real(0.5 + std::abs(normal(rng)));
+  }
+  return net;
+}
 
 }  // namespace
 
@@ -127,18 +154,21 @@ TEMPLATE_TEST_CASE("a saved network loads back with bit-identical parameters and
 TEMPLATE_TEST_CASE("a model file has the documented layout", "[model_file]", float, double) {
   const nn::Network<TestType> net = sample_network<TestType>();
   const std::string b = nn::model_to_bytes(net);
-  // 24 + 8 L header bytes, every parameter, the checksum.
-  REQUIRE(b.size() == 24 + 8 * kSampleLayers + net.n_parameters() * sizeof(TestType) + 4);
+  // 24 + 12 L header bytes, every parameter, the checksum.
+  REQUIRE(b.size() == 24 + 12 * kSampleLayers + net.n_parameters() * sizeof(TestType) + 4);
   CHECK(b.substr(0, 8) == std::string("NNMODEL\n"));
-  CHECK(u32_at(b, 8) == 1);                  // version
+  CHECK(u32_at(b, 8) == 2);                  // version
   CHECK(u32_at(b, 12) == sizeof(TestType));  // element type: 4 or 8 bytes
   CHECK(u32_at(b, 16) == kSampleLayers);     // L
-  const std::vector<std::uint32_t> sizes = {6, 5, 5, 4, 4, 3};
-  for (std::size_t i = 0; i < sizes.size(); ++i) CHECK(u32_at(b, kSizesAt + 4 * i) == sizes[i]);
+  CHECK(u32_at(b, kInputsAt) == 6);          // n_0
+  const std::vector<std::uint32_t> sizes = {5, 5, 4, 4, 3};
   // sigmoid 2, tanh 3, relu 4, step 1, identity 0
   const std::vector<std::uint32_t> codes = {2, 3, 4, 1, 0};
-  for (std::size_t l = 0; l < codes.size(); ++l)
-    CHECK(u32_at(b, kActivationsAt + 4 * l) == codes[l]);
+  for (std::size_t l = 0; l < kSampleLayers; ++l) {
+    CHECK(u32_at(b, record_at(l)) == 0);  // dense
+    CHECK(u32_at(b, record_at(l) + 4) == sizes[l]);
+    CHECK(u32_at(b, record_at(l) + 8) == codes[l]);
+  }
   // W1(0, 0), W1(1, 0) (column by column), then after W1 comes b1(0), little-endian.
   if constexpr (std::endian::native == std::endian::little) {
     const arma::Mat<TestType>& W1 = net.layer(0).W;
@@ -154,11 +184,17 @@ TEMPLATE_TEST_CASE("a model file has the documented layout", "[model_file]", flo
   CHECK(fixed == b);
 }
 
+TEST_CASE("chapter 09's network makes a file of the size its text quotes", "[model_file]") {
+  const nn::Network<float> net({784, 256, 128, 10}, nn::Activation::relu);
+  CHECK(nn::model_to_bytes(net).size() == 940'648);  // 60 + 235,146 x 4 + 4
+}
+
 TEST_CASE("a truncated model file is rejected wherever it ends", "[model_file]") {
   const std::string good = nn::model_to_bytes(sample_network<float>());
-  const std::size_t cut = GENERATE_COPY(
-      std::size_t{0}, std::size_t{5}, std::size_t{8}, std::size_t{10}, kSizesAt + 6,
-      kActivationsAt + 2, kParametersAt, kParametersAt + 13, good.size() - 4, good.size() - 1);
+  const std::size_t cut =
+      GENERATE_COPY(std::size_t{0}, std::size_t{5}, std::size_t{8}, std::size_t{10},
+                    kInputsAt + 2, record_at(1) + 6, record_at(4) + 10, kParametersAt,
+                    kParametersAt + 13, good.size() - 4, good.size() - 1);
   CAPTURE(cut);
   require_rejected(good.substr(0, cut), "truncated.nnm", "truncated");
 }
@@ -174,11 +210,114 @@ TEST_CASE("a model file with wrong magic bytes is not taken for a model", "[mode
   require_rejected(crlf, "crlf.nnm", "not a model file");
 }
 
-TEST_CASE("a model file of another format version is rejected", "[model_file]") {
+TEST_CASE("a model file of an unknown format version is rejected", "[model_file]") {
   std::string bytes = nn::model_to_bytes(sample_network<float>());
-  set_u32(bytes, 8, 2);
+  set_u32(bytes, 8, 3);
   fix_checksum(bytes);
-  require_rejected(bytes, "version2.nnm", "format version 2; this program reads version 1");
+  require_rejected(bytes, "version3.nnm",
+                   "format version 3; this program reads versions 1 to 2");
+  set_u32(bytes, 8, 0);
+  fix_checksum(bytes);
+  require_rejected(bytes, "version0.nnm",
+                   "format version 0; this program reads versions 1 to 2");
+}
+
+TEMPLATE_TEST_CASE("a version 1 model file (Dense layers only) is still read", "[model_file]",
+                   float, double) {
+  nn::Network<TestType> net = sample_network<TestType>();
+  const std::string old = nn::test::version1_model_bytes(net);
+  REQUIRE(old.size() == 24 + 8 * kSampleLayers + net.n_parameters() * sizeof(TestType) + 4);
+  nn::Network<TestType> loaded = nn::model_from_bytes<TestType>(old, "old.nnm");
+  REQUIRE(loaded.layer_sizes() == net.layer_sizes());
+  REQUIRE(loaded.activations() == net.activations());
+  for (std::size_t l = 0; l < net.n_layers(); ++l) {
+    CHECK(same_bits<TestType>(loaded.layer(l).W, net.layer(l).W));
+    CHECK(same_bits<TestType>(loaded.layer(l).b, net.layer(l).b));
+  }
+  // Saved again, it is a version 2 file of the same network.
+  CHECK(nn::model_to_bytes(loaded) == nn::model_to_bytes(net));
+  // A damaged version 1 file is still refused.
+  std::string bad = old;
+  set_u32(bad, 20 + 4 * 2, 0);  // n_2 = 0
+  fix_checksum(bad);
+  REQUIRE_THROWS_WITH(nn::model_from_bytes<TestType>(bad, "old.nnm"),
+                      Contains("layer size n_2 = 0 is outside"));
+}
+
+TEMPLATE_TEST_CASE("batch norm and dropout layers are saved and loaded bit for bit",
+                   "[model_file]", float, double) {
+  nn::Network<TestType> net = network_with_every_kind<TestType>();
+  const std::string b = nn::model_to_bytes(net);
+  // Header: 24 + 12 x 5; values: p, W1 (5 x 6) b1, 4 x 5 + eps + momentum, p, W2 (3 x 5) b2.
+  const std::size_t values = 1 + 35 + 22 + 1 + 18;
+  REQUIRE(b.size() == 24 + 12 * 5 + values * sizeof(TestType) + 4);
+  const std::vector<std::uint32_t> kinds = {2, 0, 1, 2, 0};
+  for (std::size_t l = 0; l < kinds.size(); ++l) CHECK(u32_at(b, record_at(l)) == kinds[l]);
+  CHECK(u32_at(b, record_at(2) + 8) == 4);  // batch norm's relu
+
+  nn::Network<TestType> loaded = nn::model_from_bytes<TestType>(b, "every_kind.nnm");
+  REQUIRE(loaded.all_layers().size() == 5);
+  const auto& norm = std::get<nn::BatchNorm<TestType>>(net.all_layers()[2]);
+  const auto& again = std::get<nn::BatchNorm<TestType>>(loaded.all_layers()[2]);
+  CHECK(same_bits<TestType>(again.gamma, norm.gamma));
+  CHECK(same_bits<TestType>(again.beta, norm.beta));
+  CHECK(same_bits<TestType>(again.running_mean, norm.running_mean));
+  CHECK(same_bits<TestType>(again.running_var, norm.running_var));
+  CHECK(again.activation() == nn::Activation::relu);
+  CHECK(again.epsilon() == Approx(1e-3).epsilon(1e-6));  // stored as a float in float files
+  CHECK(again.momentum() == Approx(0.2).epsilon(1e-6));
+  CHECK(std::get<nn::Dropout<TestType>>(loaded.all_layers()[3]).drop_probability() ==
+        Approx(0.25));
+  CHECK(nn::model_to_bytes(loaded) == b);
+  // In evaluation mode (running statistics, no dropout) the outputs are the same bits.
+  arma::arma_rng::set_seed(11);
+  const arma::Mat<TestType> X = arma::randn<arma::Mat<TestType>>(6, 20);
+  const arma::Mat<TestType> expected = net.forward(X, nn::Mode::evaluation);
+  CHECK(same_bits<TestType>(loaded.forward(X, nn::Mode::evaluation), expected));
+}
+
+TEST_CASE("a model file with a damaged batch norm or dropout layer is rejected",
+          "[model_file]") {
+  const std::string good = nn::model_to_bytes(network_with_every_kind<float>());
+  const std::size_t params = kRecordsAt + 12 * 5;
+  const std::size_t norm_at = params + 4 * (1 + 35);  // gamma1 starts here
+  auto with_value = [&](std::size_t at, float v) {
+    std::string bytes = good;
+    std::uint32_t bits;
+    std::memcpy(&bits, &v, 4);
+    set_u32(bytes, at, bits);
+    fix_checksum(bytes);
+    return bytes;
+  };
+  SECTION("an unknown layer kind") {
+    std::string bytes = good;
+    set_u32(bytes, record_at(2), 7);
+    fix_checksum(bytes);
+    require_rejected(bytes, "kind7.nnm", "layer 3: unknown layer kind 7");
+  }
+  SECTION("a batch norm or dropout layer of another width than its input") {
+    std::string bytes = good;
+    set_u32(bytes, record_at(3) + 4, 4);
+    fix_checksum(bytes);
+    require_rejected(bytes, "width.nnm", "layer 4 (dropout) has 5 inputs but 4 outputs");
+  }
+  SECTION("a dropout layer with an activation") {
+    std::string bytes = good;
+    set_u32(bytes, record_at(0) + 8, 4);
+    fix_checksum(bytes);
+    require_rejected(bytes, "dropout_relu.nnm", "layer 1 (dropout) has an activation");
+  }
+  SECTION("values out of range") {
+    require_rejected(with_value(params, 1.0f), "p1.nnm", "layer 1 drops every unit (p = 1)");
+    require_rejected(with_value(params, -0.5f), "p_negative.nnm", "dropout p = -0.5");
+    require_rejected(with_value(norm_at + 4 * 15, -1.0f), "var.nnm",
+                     "layer 3 (batch norm) has a negative running variance");
+    require_rejected(with_value(norm_at + 4 * 20, 0.0f), "eps.nnm", "layer 3's epsilon = 0");
+    require_rejected(with_value(norm_at + 4 * 21, 2.0f), "momentum.nnm",
+                     "layer 3's momentum = 2");
+    require_rejected(with_value(norm_at + 4 * 5, std::numeric_limits<float>::quiet_NaN()),
+                     "beta_nan.nnm", "parameter beta1(0) is NaN");
+  }
 }
 
 TEST_CASE("a model file with an unknown or mismatched element type is rejected",
@@ -201,17 +340,17 @@ TEST_CASE("a model file with a flipped byte in its sizes is rejected", "[model_f
   const std::string good = nn::model_to_bytes(sample_network<float>());
   SECTION("a size that becomes absurd") {
     std::string bytes = good;
-    bytes[kSizesAt + 4 + 3] ^= 0x40;  // n_1 = 5 + 2^30
-    require_rejected(bytes, "flip_high.nnm", "layer size n_1 = 1073741829 is outside");
+    bytes[record_at(0) + 4 + 3] ^= 0x40;  // n_1 = 5 + 2^30
+    require_rejected(bytes, "flip_high.nnm", "layer 1's size = 1073741829 is outside");
   }
   SECTION("a size that stays plausible: the length no longer matches") {
     std::string bytes = good;
-    bytes[kSizesAt + 4] ^= 0x01;  // n_1 = 5 -> 4: fewer parameters than the file holds
+    bytes[record_at(0) + 4] ^= 0x01;  // n_1 = 5 -> 4: fewer parameters than the file holds
     require_rejected(bytes, "flip_low.nnm", "should have");
   }
   SECTION("a size made consistent by hand: the checksum catches it") {
     std::string bytes = good;
-    bytes[kSizesAt + 4] ^= 0x01;
+    bytes[record_at(0) + 4] ^= 0x01;
     // Cut the file to the length the damaged header announces, keeping the old checksum.
     // W1 5x6 + b1 5 and W2 5x5 + b2 5 become W1 4x6 + b1 4 and W2 5x4 + b2 5.
     const std::size_t fewer = (5 * 6 + 5) + (5 * 5 + 5) - (4 * 6 + 4) - (5 * 4 + 5);
@@ -231,16 +370,17 @@ TEST_CASE("a model file with absurd sizes is rejected before anything is allocat
           "[model_file]") {
   std::string bytes = nn::model_to_bytes(sample_network<float>());
   SECTION("a zero size") {
-    set_u32(bytes, kSizesAt + 8, 0);
-    require_rejected(bytes, "zero_size.nnm", "layer size n_2 = 0 is outside");
+    set_u32(bytes, record_at(1) + 4, 0);
+    require_rejected(bytes, "zero_size.nnm", "layer 2's size = 0 is outside");
   }
   SECTION("the largest 32-bit size") {
-    set_u32(bytes, kSizesAt, 0xFFFFFFFFu);
-    require_rejected(bytes, "huge_size.nnm", "layer size n_0 = 4294967295 is outside");
+    set_u32(bytes, kInputsAt, 0xFFFFFFFFu);
+    require_rejected(bytes, "huge_size.nnm", "the input size n_0 = 4294967295 is outside");
   }
   SECTION("sizes each allowed, whose product is not") {
-    for (std::size_t i = 0; i <= kSampleLayers; ++i)
-      set_u32(bytes, kSizesAt + 4 * i, nn::kMaxModelUnits);
+    set_u32(bytes, kInputsAt, nn::kMaxModelUnits);
+    for (std::size_t l = 0; l < kSampleLayers; ++l)
+      set_u32(bytes, record_at(l) + 4, nn::kMaxModelUnits);
     fix_checksum(bytes);
     require_rejected(bytes, "too_many_parameters.nnm", "more than the limit of 16777216");
   }
@@ -254,7 +394,7 @@ TEST_CASE("a model file with trailing bytes is rejected", "[model_file]") {
 
 TEST_CASE("a model file with an unknown activation is rejected", "[model_file]") {
   std::string bytes = nn::model_to_bytes(sample_network<float>());
-  set_u32(bytes, kActivationsAt + 4 * 2, 9);
+  set_u32(bytes, record_at(2) + 8, 9);
   fix_checksum(bytes);
   require_rejected(bytes, "activation9.nnm", "layer 3: unknown activation code 9");
 }

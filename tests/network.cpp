@@ -1,6 +1,8 @@
 // Tests for common/network.hpp
 #include <catch2/catch.hpp>
 
+#include <functional>
+
 #include <cmath>
 #include <random>
 
@@ -19,19 +21,24 @@ using nn::test::random_matrix;
 
 static double smallest_abs_z(const nn::Network<double>& net) {
   double smallest = arma::datum::inf;
-  for (const nn::Dense<double>& layer : net.layers())
-    smallest = std::min(smallest, arma::min(arma::abs(arma::vectorise(layer.Z()))));
+  for (std::size_t l = 0; l < net.n_layers(); ++l)
+    smallest = std::min(smallest, arma::min(arma::abs(arma::vectorise(net.layer(l).Z()))));
   return smallest;
 }
 
 // Compares every parameter's analytic gradient with central differences of loss(net),
 // tensor by tensor (nn::tensor_relative_error says why).
 template <typename Loss>
-static void check_network_gradients(nn::Network<double>& net, Loss loss_and_backward) {
+static void check_network_gradients(
+    nn::Network<double>& net, Loss loss_and_backward,
+    std::function<bool(const std::string&)> zero_gradient = [](const std::string&) {
+      return false;
+    }) {
   loss_and_backward(true);  // forward, loss, backward
   std::vector<nn::Parameter<double>> params = net.parameters();
   for (const nn::Parameter<double>& p : params) {
     CAPTURE(p.name);
+    if (zero_gradient(p.name)) continue;
     const arma::mat analytic = *p.gradient;
     const arma::mat saved = *p.value;
     const arma::mat numeric = nn::numerical_gradient(
@@ -105,6 +112,80 @@ TEST_CASE("network backward with binary cross-entropy and MSE matches finite dif
       return loss;
     });
   }
+}
+
+// What "zero" means for a gradient that is zero in exact arithmetic: rounding leaves about
+// 1e-16 in the backward pass and eps * |L| / h ~ 1e-11 in a central difference.
+constexpr double kZeroGradient = 1e-9;
+
+TEST_CASE("a network with batch norm and dropout layers backpropagates through them",
+          "[network]") {
+  // Dense(identity) -> BatchNorm(tanh) -> Dropout -> Dense: the gradients of W, b, gamma
+  // and beta by central differences, in double. A dropout layer draws a new mask at each
+  // training forward, which finite differences cannot follow; its p = 0 here keeps the
+  // mask all ones (its own gradient, with a fixed mask, is checked in tests/dropout.cpp).
+  std::mt19937_64 rng(31);
+  nn::Network<double> net;
+  net.add(nn::Dense<double>(3, 5, Activation::identity));
+  net.add(nn::BatchNorm<double>(5, Activation::tanh));
+  net.add(nn::Dropout<double>(5, 0.0));
+  net.add(nn::Dense<double>(5, 4, Activation::identity));
+  net.initialize(nn::Initializer::xavier(), rng);
+  auto& norm = std::get<nn::BatchNorm<double>>(net.all_layers()[1]);
+  norm.gamma = arma::vec(random_matrix(5, 1, 0.5, rng)) + 1.0;
+  norm.beta = arma::vec(random_matrix(5, 1, 0.5, rng));
+  const arma::mat X = random_matrix(3, 6, 1.0, rng);
+  const arma::uvec t = {0, 1, 2, 3, 1, 2};
+  arma::mat dZ;
+  std::vector<std::string> names;
+  for (const nn::Parameter<double>& p : net.parameters()) names.push_back(p.name);
+  CHECK(names == std::vector<std::string>{"W1", "b1", "gamma1", "beta1", "W2", "b2"});
+  CHECK(net.n_layers() == 2);  // the Dense ones
+  CHECK(net.all_layers().size() == 4);
+  CHECK(net.n_parameters() == 3 * 5 + 5 + 5 + 5 + 5 * 4 + 4);
+  auto loss = [&](bool backward) {
+    const double L = nn::softmax_cross_entropy(net.forward(X), t, dZ);
+    if (backward) net.backward(dZ);
+    return L;
+  };
+  // b1 is added to every column of Z1 and the batch mean takes it away again: the loss
+  // does not depend on it, and its gradient is zero (up to rounding) both ways. A relative
+  // error of two zeros means nothing, so b1 is checked against zero instead.
+  check_network_gradients(net, loss, [](const std::string& name) { return name == "b1"; });
+  const arma::mat db1 = *net.parameters()[1].gradient;
+  const arma::mat numeric_db1 = nn::numerical_gradient(
+      [&](const arma::mat& b) {
+        net.layer(0).b = b;
+        return loss(false);
+      },
+      arma::mat(net.layer(0).b));
+  CHECK(arma::abs(db1).max() < kZeroGradient);
+  CHECK(arma::abs(numeric_db1).max() < kZeroGradient);
+}
+
+TEST_CASE("training and evaluation modes differ only where dropout or batch norm are",
+          "[network]") {
+  std::mt19937_64 rng(5);
+  const arma::mat X = random_matrix(4, 8, 1.0, rng);
+  nn::Network<double> plain({4, 6, 3}, Activation::relu);
+  plain.initialize(nn::Initializer::he(), rng);
+  const arma::mat trained = plain.forward(X, nn::Mode::training);
+  CHECK(arma::approx_equal(plain.forward(X, nn::Mode::evaluation), trained, "absdiff", 0.0));
+
+  nn::Network<double> net;
+  net.add(nn::Dense<double>(4, 6, Activation::relu));
+  net.add(nn::Dropout<double>(6, 0.5));
+  net.add(nn::Dense<double>(6, 3, Activation::identity));
+  net.initialize(nn::Initializer::he(), rng);
+  const arma::mat first = net.forward(X, nn::Mode::evaluation);
+  const arma::mat second = net.forward(X, nn::Mode::evaluation);
+  CHECK(arma::approx_equal(first, second, "absdiff", 0.0));  // no mask in evaluation
+  const arma::mat masked = net.forward(X);                   // training: a random mask
+  CHECK_FALSE(arma::approx_equal(masked, first, "absdiff", 1e-12));
+  // predict() evaluates, whatever the last forward was.
+  CHECK(arma::all(net.predict(X) == arma::index_max(first, 0).t()));
+  // Adding a layer of the wrong width is refused.
+  REQUIRE_THROWS_AS(net.add(nn::BatchNorm<double>(4, Activation::relu)), std::invalid_argument);
 }
 
 TEST_CASE("a freshly initialised K-class network starts at a loss close to ln K", "[network]") {
@@ -228,8 +309,8 @@ TEST_CASE("a training step reuses the layers' buffers once the batch size is sta
     net.backward(dZ);
     optimizer.step(params);
     std::vector<const float*> now = {dZ.memptr()};
-    for (const nn::Dense<float>& layer : net.layers())
-      for (const arma::fmat* m : {&layer.Z(), &layer.dZ(), &layer.dW()})
+    for (std::size_t l = 0; l < net.n_layers(); ++l)
+      for (const arma::fmat* m : {&net.layer(l).Z(), &net.layer(l).dZ(), &net.layer(l).dW()})
         now.push_back(m->memptr());
     if (step > 0) CHECK(now == before);
     before = now;
