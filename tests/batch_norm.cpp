@@ -19,13 +19,14 @@ using nn::test::kRoundingTolerance;
 using nn::test::random_matrix;
 
 // The variance of a row of Zhat is var / (var + eps), not exactly 1: below 1 by
-// eps / (var + eps) < eps / var. With eps = 1e-5 and rows whose variance is at least 1 (as
-// drawn below), that is under 1e-5.
-constexpr double kNormalisedVarianceTolerance = 1e-5;
+// eps / (var + eps) < eps / var. With eps = 1e-5 and rows whose variance is at least 1/2
+// (the test checks it), that is under 2e-5.
+constexpr double kNormalisedVarianceTolerance = 2e-5;
 
 // float keeps about 7 significant digits; the mean, the variance and the backward's sums
-// over a batch of a few dozen samples lose one or two more.
-constexpr double kFloatBatchNormTolerance = 1e-4;
+// over a batch of a few dozen samples lose a little more (the worst difference below, in a
+// dgamma summed over 32 samples, is 1.9e-6).
+constexpr double kFloatBatchNormTolerance = 1e-5;
 
 // Z (n x m) whose rows have different means (-3..3) and spreads (sd 1..3): the layer must
 // undo both.
@@ -44,7 +45,7 @@ static arma::vec row_variance(const arma::mat& M) {  // biased: (1/m) sum_j (M_j
 TEST_CASE("in training mode every row of Zhat has mean 0 and variance 1", "[batch_norm]") {
   std::mt19937_64 rng(1);
   const arma::mat Z = offset_rows(5, 40, rng);
-  REQUIRE(arma::min(row_variance(Z)) >= 1.0 / 4);  // the premise of the tolerance, roughly
+  REQUIRE(arma::min(row_variance(Z)) >= 0.5);  // what kNormalisedVarianceTolerance assumes
   nn::BatchNorm<double> layer(5, Activation::identity);
   layer.forward(Z, Mode::training);
   const arma::vec means = arma::mean(layer.Zhat(), 1);
