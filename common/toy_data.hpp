@@ -1,12 +1,16 @@
-// toy_data.hpp: small 2-D data sets the chapters learn from, each seeded and balanced.
+// toy_data.hpp: small data sets the chapters learn from, each seeded.
 //
+// Classification, 2-D and balanced: X is (2 x N), one sample per column; t holds each
+// sample's target, its class 0..K-1 (a Dataset).
 //   logic_gate(Gate::XOR)       the four corners of the unit square, labelled by a gate
 //   blobs(n, centres, sd, seed) a Gaussian blob of n points around each centre
 //   moons(n, noise, seed)       two interleaving half circles
 //   circles(n, noise, seed)     a ring around a disc
 //   spiral(n, K, noise, seed)   K arms winding out from the origin
 //
-// X is (2 x N), one sample per column; t holds each sample's target, its class 0..K-1.
+// Regression, 1-D: X is (1 x N); T (1 x N) holds each sample's target, a real number (a
+// RegressionDataset).
+//   noisy_sine(n, lo, hi, noise, seed)  t = sin(x) + Gaussian noise, x uniform in [lo, hi]
 #pragma once
 
 #include <armadillo>
@@ -139,6 +143,34 @@ inline Dataset spiral(arma::uword n_per_class, arma::uword K, double angle_noise
       d.X(1, c) = r * std::cos(angle);
       d.t(c) = k;
     }
+  }
+  return d;
+}
+
+// Samples whose targets are numbers, not classes (regression).
+struct RegressionDataset {
+  arma::mat X;  // (1 x N): the inputs x
+  arma::mat T;  // (1 x N): their targets t, real numbers
+
+  arma::uword size() const { return X.n_cols; }
+};
+
+// n points with x drawn uniformly from [lo, hi] and t = sin(x) + noise, the noise drawn from
+// N(0, noise_sd^2). The points are in the order drawn, not sorted by x.
+inline RegressionDataset noisy_sine(arma::uword n, double lo, double hi, double noise_sd,
+                                    unsigned seed) {
+  detail::require_positive(n, "noisy_sine");
+  if (!(lo < hi)) throw std::invalid_argument("noisy_sine: need lo < hi");
+  if (!(noise_sd >= 0.0)) throw std::invalid_argument("noisy_sine: need noise_sd >= 0");
+  std::mt19937_64 rng(seed);
+  std::uniform_real_distribution<double> uniform(lo, hi);
+  std::normal_distribution<double> noise(0.0, noise_sd);
+  RegressionDataset d;
+  d.X.set_size(1, n);
+  d.T.set_size(1, n);
+  for (arma::uword i = 0; i < n; ++i) {
+    d.X(0, i) = uniform(rng);
+    d.T(0, i) = std::sin(d.X(0, i)) + noise(rng);
   }
   return d;
 }

@@ -1,6 +1,8 @@
 // Tests for common/toy_data.hpp
 #include <catch2/catch.hpp>
 
+#include <cmath>
+
 #include "common/toy_data.hpp"
 
 TEST_CASE("the logic gates are their truth tables", "[toy_data]") {
@@ -63,4 +65,32 @@ TEST_CASE("blobs lie around their centres", "[toy_data]") {
 TEST_CASE("generators refuse empty data sets", "[toy_data]") {
   CHECK_THROWS_AS(nn::moons(0, 0.1, 1), std::invalid_argument);
   CHECK_THROWS_AS(nn::spiral(10, 1, 0.1, 1), std::invalid_argument);
+}
+
+TEST_CASE("noisy_sine is sin(x) plus noise of the standard deviation asked for", "[toy_data]") {
+  const nn::RegressionDataset d = nn::noisy_sine(5000, -3.0, 3.0, 0.2, 11);
+  REQUIRE(d.X.n_rows == 1);
+  REQUIRE(d.T.n_rows == 1);
+  REQUIRE(d.size() == 5000);
+  REQUIRE(d.T.n_cols == 5000);
+  CHECK(d.X.min() >= -3.0);
+  CHECK(d.X.max() <= 3.0);
+  // x uniform on [-3, 3]: its mean is within 4 standard errors (4 * 1.73 / sqrt(5000) =
+  // 0.098) of 0.
+  CHECK(std::abs(arma::mean(d.X.row(0))) < 0.1);
+  // The noise t - sin(x): mean 0 (within 4 * 0.2 / sqrt(5000) = 0.011), sd 0.2 (within 5%).
+  const arma::rowvec noise = d.T.row(0) - arma::sin(d.X.row(0));
+  CHECK(std::abs(arma::mean(noise)) < 0.012);
+  CHECK(arma::stddev(noise) == Approx(0.2).epsilon(0.05));
+  // Same seed, same data; another seed, other data; no noise, the sine itself.
+  const nn::RegressionDataset again = nn::noisy_sine(5000, -3.0, 3.0, 0.2, 11);
+  CHECK(arma::approx_equal(d.X, again.X, "absdiff", 0.0));
+  CHECK(arma::approx_equal(d.T, again.T, "absdiff", 0.0));
+  CHECK_FALSE(
+      arma::approx_equal(d.X, nn::noisy_sine(5000, -3.0, 3.0, 0.2, 12).X, "absdiff", 0.0));
+  const nn::RegressionDataset clean = nn::noisy_sine(50, 0.0, 1.0, 0.0, 3);
+  CHECK(arma::approx_equal(clean.T, arma::mat(arma::sin(clean.X)), "absdiff", 0.0));
+  CHECK_THROWS_AS(nn::noisy_sine(0, -3.0, 3.0, 0.2, 1), std::invalid_argument);
+  CHECK_THROWS_AS(nn::noisy_sine(10, 3.0, 3.0, 0.2, 1), std::invalid_argument);
+  CHECK_THROWS_AS(nn::noisy_sine(10, -3.0, 3.0, -0.1, 1), std::invalid_argument);
 }

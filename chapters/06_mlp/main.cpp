@@ -7,17 +7,23 @@
 // order every epoch). With them a network of any shape takes a few lines. On a spiral of
 // three arms, a linear softmax classifier (no hidden layer) is compared with a 2-100-3 ReLU
 // network, and two sanity checks from practice are run: the loss before training is ln K,
-// and the network can learn 20 samples by heart.
+// and the network can learn 20 samples by heart. Last, the same nn::Network predicts a
+// number instead of a class (regression): with an identity output and the mean squared
+// error, a 1-32-32-1 tanh network fits a noisy sine.
 //
 // Run:   ./tutorial 06        or   build/release/chapters/06_mlp [--help]
 //        [--epochs 500] [--learning-rate 0.5] [--hidden 100] [--batch-size 30]
 //        [--seed 42] [--out DIR]
+// (the flags but --seed are the spiral's; the regression's settings are fixed, section 9)
 // Draws (into build/release/output/06_mlp/, or --out DIR):
 //   regions.png          the class each model predicts over the plane, with the 300 points:
 //                        the linear classifier (left) and the MLP (right)
 //   curves.png           loss and training accuracy per epoch, both models
+//   regression.png       the noisy sine's points with the network's fit at epochs 0, 10, 50
+//                        and 300 and the true curve (left); the MSE per epoch (right)
 #include <armadillo>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <iostream>
@@ -329,6 +335,119 @@ void section8_learn_by_heart(const nn::Dataset& data, const Settings& s) {
 }
 
 // ---------------------------------------------------------------------------------------
+// 9. Numbers instead of classes: the output layer and the loss go together
+// ---------------------------------------------------------------------------------------
+//
+// Shapes, for N points and a mini-batch of m of them (one sample per column):
+//   X  (1 x N)   the inputs x             T  (1 x N)   their targets t = sin(x) + noise
+//   Xb (1 x m)   one mini-batch           Tb (1 x m)   its targets: numbers, not labels
+//   Y  (1 x m)   the output layer's output, identity: the prediction itself, any number
+//   dY (1 x m)   dL/dY = 2 (Y - T) / m, where backpropagation starts
+//   grid (1 x G) evenly spaced x in [-3, 3], where the fit is drawn and compared with sin x
+//
+// These settings are the regression's own: the spiral's flags do not change them; --seed
+// does (the points, the noise, the starting weights and the batches).
+
+constexpr arma::uword kCurvePoints = 200;          // N
+constexpr double kCurveLo = -3.0, kCurveHi = 3.0;  // x is uniform in [lo, hi]
+constexpr double kCurveNoise = 0.2;                // t = sin(x) + N(0, 0.2^2)
+constexpr arma::uword kCurveHidden = 32;           // units in each of the two hidden layers
+constexpr long kCurveEpochs = 300;                 // 10 batches each: 3000 steps
+constexpr arma::uword kCurveBatch = 20;            // m
+constexpr double kCurveLearningRate = 0.02;
+constexpr arma::uword kCurveGridPoints = 121;  // G: x where the fit is drawn and checked
+const std::vector<long> kFitEpochs = {0, 10, 50, kCurveEpochs};  // the fits the figure draws
+
+// What section 9 computes, for its printout, the results block and its figure.
+struct Regression {
+  std::string name;  // "regression 1-32-32-1"
+  arma::uword n_parameters = 0;
+  nn::RegressionDataset data;
+  arma::mat grid;                          // (1 x G) evenly spaced x in [lo, hi]
+  arma::mat sine;                          // (1 x G) sin x on the grid, the true curve
+  std::vector<arma::mat> fits;             // the output Y (1 x G) on grid at each kFitEpochs
+  std::vector<double> mse, mse_from_sine;  // per epoch (0 = before training): against the
+                                           // targets T, and against sin x on the grid
+  double noise_mse = 0.0;  // sin x itself against the targets: the noise, what even the
+                           // true curve scores
+};
+
+// After `epoch` epochs: the mean squared error over all N points, and over the grid against
+// the noise-free sin x (which only a toy problem knows); the fit itself at kFitEpochs.
+void measure(nn::Network<double>& net, Regression& r, long epoch) {
+  const arma::mat& Y = net.forward(r.data.X);  // (1 x N) predictions
+  r.mse.push_back(nn::mean_squared_error(Y, r.data.T));
+  const arma::mat& Y_grid = net.forward(r.grid);  // (1 x G)
+  r.mse_from_sine.push_back(nn::mean_squared_error(Y_grid, r.sine));
+  if (std::count(kFitEpochs.begin(), kFitEpochs.end(), epoch) > 0) r.fits.push_back(Y_grid);
+}
+
+// [listing regression]
+// The same nn::Network and the same five parts as the spiral's train(). The last layer is
+// the identity there too, but here its output is the prediction itself, any real number,
+// and the loss is its mean squared error, whose dY = 2 (Y - T) / m starts backpropagation.
+// MiniBatches gathers labels; these targets are numbers, so the loop gathers them itself,
+// with MiniBatches' own two pieces: a new order every epoch, then columns of X and T.
+nn::Network<double> fit_curve(Regression& r, unsigned seed) {
+  nn::Network<double> net({1, kCurveHidden, kCurveHidden, 1}, nn::Activation::tanh,
+                          nn::Activation::identity);
+  std::mt19937_64 rng(seed);
+  net.initialize(nn::Initializer::xavier(), rng);  // 1. initialise: Xavier, made for tanh
+  std::vector<nn::Parameter<double>> params = net.parameters();
+  nn::Sgd<double> optimizer(kCurveLearningRate);
+  const arma::uword N = r.data.size();
+  arma::mat Xb, Tb, dY;  // (1 x m) each, reused by every step
+  measure(net, r, 0);    // epoch 0: before any update
+  for (long epoch = 1; epoch <= kCurveEpochs; ++epoch) {
+    const arma::uvec order = nn::epoch_order(N, seed, epoch);  // a new order every epoch
+    for (arma::uword first = 0; first < N; first += kCurveBatch) {
+      const arma::uvec batch = order.subvec(first, std::min(first + kCurveBatch, N) - 1);
+      nn::gather_columns(r.data.X, batch, Xb);  // Xb (1 x m)
+      nn::gather_columns(r.data.T, batch, Tb);  // Tb (1 x m)
+      const arma::mat& Y = net.forward(Xb);     // 2. forward: Y (1 x m)
+      nn::mean_squared_error(Y, Tb, dY);        // 3. loss, and dY = 2 (Y - T) / m
+      net.backward(dY);                         // 4. backward: every dW and db
+      optimizer.step(params);                   // 5. update: W <- W - lr dW, ...
+    }
+    measure(net, r, epoch);
+    nn::stop_if_diverged(r.mse.back(), epoch, kCurveLearningRate, r.mse.front());
+  }
+  return net;
+}
+// [end regression]
+
+// Fits a noisy sine with a 1-32-32-1 tanh network; prints the MSE at a few epochs.
+Regression section9_regression(const Settings& s) {
+  Regression r;
+  r.name = "regression 1-" + std::to_string(kCurveHidden) + "-" + std::to_string(kCurveHidden) +
+           "-1";
+  r.data = nn::noisy_sine(kCurvePoints, kCurveLo, kCurveHi, kCurveNoise, s.seed);
+  r.grid = arma::linspace<arma::rowvec>(kCurveLo, kCurveHi, kCurveGridPoints);
+  r.sine = arma::sin(r.grid);
+  r.noise_mse = nn::mean_squared_error(arma::mat(arma::sin(r.data.X)), r.data.T);
+  std::printf(
+      "Regression: a number instead of a class\n"
+      "  %u points, x uniform in [%g, %g], t = sin(x) + noise of sd %g (seed %u)\n"
+      "  %s, tanh hidden units, identity output; loss: mean squared error,\n"
+      "  dY = 2 (Y - T) / m; %ld epochs of %u batches of %u, learning rate %g\n",
+      unsigned(kCurvePoints), kCurveLo, kCurveHi, kCurveNoise, s.seed, r.name.c_str(),
+      kCurveEpochs, unsigned((kCurvePoints + kCurveBatch - 1) / kCurveBatch),
+      unsigned(kCurveBatch), kCurveLearningRate);
+  try {
+    r.n_parameters = fit_curve(r, s.seed).n_parameters();
+  } catch (const nn::Diverged& e) {
+    throw nn::Diverged(r.name + ": " + e.what());
+  }
+  std::printf("  %6s   %12s   %16s\n", "epoch", "MSE (data)", "MSE (from sin x)");
+  for (long e : shown_epochs(kCurveEpochs))
+    std::printf("  %6ld   %12s   %16s\n", e, loss_text(r.mse[e]).c_str(),
+                loss_text(r.mse_from_sine[e]).c_str());
+  std::printf("  sin x itself has an MSE of %s on these %u targets: the noise.\n\n",
+              loss_text(r.noise_mse).c_str(), unsigned(kCurvePoints));
+  return r;
+}
+
+// ---------------------------------------------------------------------------------------
 // Results
 // ---------------------------------------------------------------------------------------
 
@@ -343,7 +462,8 @@ arma::uword active_hidden_units(nn::Network<double>& net, const arma::mat& X) {
   return active;
 }
 
-void print_results(std::vector<Model>& models, const nn::Dataset& data, const Settings& s) {
+void print_results(std::vector<Model>& models, const nn::Dataset& data, const Regression& r,
+                   const Settings& s) {
   const double ln_K = std::log(double(kClasses));
   std::cout << "Results (seed " << s.seed << ", " << data.size() << " training points)\n";
   std::printf("  %-14s %10s %12s %10s\n", "model", "parameters", "final loss", "accuracy");
@@ -363,6 +483,12 @@ void print_results(std::vector<Model>& models, const nn::Dataset& data, const Se
                 << " ends with a loss above ln 3, worse than giving every class 1/3.\n"
                    "  The learning rate is probably too large; try a smaller "
                    "--learning-rate.\n";
+  std::printf(
+      "  %s (%u parameters): final MSE %s on its %u points\n"
+      "  (the noise alone scores %s), %s from the noise-free sin x over [%g, %g]\n",
+      r.name.c_str(), unsigned(r.n_parameters), loss_text(r.mse.back()).c_str(),
+      unsigned(r.data.size()), loss_text(r.noise_mse).c_str(),
+      loss_text(r.mse_from_sine.back()).c_str(), kCurveLo, kCurveHi);
   std::cout << "\n";
 }
 
@@ -430,6 +556,43 @@ void draw_curves(const std::vector<Model>& models, const std::string& out) {
   fig.save(out);
 }
 
+// Left: the data, sin x and the network's fit at kFitEpochs. Right: both MSEs per epoch.
+void draw_regression(const Regression& r, const std::string& out) {
+  nn::Figure fig("regression", 1300, 560);
+  fig.layout(1, 2,
+             r.name + " (tanh, identity output) fits t = sin(x) + noise by mean squared error");
+  nn::Plot& left = fig.panel(0);
+  left.title("the data and the fit after some epochs")
+      .xlabel("x")
+      .ylabel("t, and the network's output y")
+      .xrange(kCurveLo, kCurveHi)
+      .yrange(-1.8, 1.8)
+      .key("top left");
+  left.points("data (" + std::to_string(r.data.size()) + " points)", r.data.X.row(0).t(),
+              r.data.T.row(0).t(), {.point_size = 0.8, .hex = "#999999"});
+  left.line("sin x (noise-free)", r.grid.row(0).t(), r.sine.row(0).t(),
+            {.width = 2.0, .dashed = true, .hex = "#000000"});
+  const int fit_colours[] = {3, 1, 5, 0};  // purple, orange, sky blue, and blue: the last
+  for (std::size_t k = 0; k < kFitEpochs.size(); ++k)
+    left.line("epoch " + std::to_string(kFitEpochs[k]), r.grid.row(0).t(), r.fits[k].row(0).t(),
+              {.colour = fit_colours[k % 4], .width = k + 1 == kFitEpochs.size() ? 3.0 : 2.0});
+
+  const arma::vec epoch = arma::regspace(0, static_cast<double>(r.mse.size() - 1));
+  nn::Plot& right = fig.panel(1);
+  right.title("mean squared error, epoch by epoch")
+      .xlabel("epoch")
+      .ylabel("MSE (log scale)")
+      .logscale_y()
+      .key("top right");
+  right.line("against the targets t (the training loss)", epoch, arma::vec(r.mse),
+             {.colour = 0, .width = 2.5});
+  right.line("against sin x over [-3, 3]", epoch, arma::vec(r.mse_from_sine),
+             {.colour = 2, .width = 2.5});
+  right.line("the noise: sin x against the targets", {0.0, epoch.back()},
+             {r.noise_mse, r.noise_mse}, {.width = 1.5, .dashed = true, .hex = "#000000"});
+  fig.save(out);
+}
+
 // ---------------------------------------------------------------------------------------
 // The program
 // ---------------------------------------------------------------------------------------
@@ -456,7 +619,9 @@ void add_flags(CLI::App& app, Settings& s) {
 int main(int argc, char** argv) {
   nn::CommandLine cli("06_mlp",
                       "Chapter 06: the multilayer perceptron as a library; a linear softmax "
-                      "classifier and a 2-H-3 ReLU network on a spiral");
+                      "classifier and a 2-H-3 ReLU network on a spiral, then a 1-32-32-1 "
+                      "network fitting a noisy sine (its settings are fixed; --seed changes "
+                      "its data)");
   Settings s;
   add_flags(cli.app(), s);
   if (auto code = cli.parse(argc, argv)) return *code;
@@ -473,11 +638,14 @@ int main(int argc, char** argv) {
     section6_loss_before_training(models, data, s, rng);
     section7_training(models, data, s);
     section8_learn_by_heart(data, s);
-    print_results(models, data, s);
+    const Regression regression = section9_regression(s);
+    print_results(models, data, regression, s);
 
     draw_regions(models, data, cli.out_dir());
     draw_curves(models, cli.out_dir());
-    std::cout << "Figures: regions, curves (.png, .csv) in " << cli.out_dir() << "\n";
+    draw_regression(regression, cli.out_dir());
+    std::cout << "Figures: regions, curves, regression (.png, .csv) in " << cli.out_dir()
+              << "\n";
   } catch (const std::exception& e) {
     std::cerr << "06_mlp: error: " << e.what() << "\n";
     return 1;
