@@ -99,7 +99,7 @@ nn::ImageDataset images_between(const nn::ImageDataset& all, arma::uword first,
 }
 
 Data section1_the_data(const std::string& dir, arma::uword train_limit, bool final_test) {
-  std::cout << "1. The data: Fashion-MNIST from " << dir << "\n";
+  std::cout << "The data: Fashion-MNIST from " << dir << "\n";
   Data d;
   const nn::ImageDataset file = nn::load_fashion_mnist(dir, nn::Split::train);
   if (final_test) d.test = nn::load_fashion_mnist(dir, nn::Split::test);
@@ -356,7 +356,7 @@ Comparison section4_compare(const Data& d, const Settings& s, arma::uword limit,
   const nn::ImageDataset subset =
       images_between(d.train, 0, std::min(limit, d.train.size()) - 1);
   Comparison c{{}, {}, subset.size(), epochs};
-  std::cout << "4. The comparison: " << recipes(s).size() << " recipes x " << n_seeds
+  std::cout << "The comparison: " << recipes(s).size() << " recipes x " << n_seeds
             << " seeds, each " << epochs << " epochs on the first "
             << nn::thousands(subset.size()) << " training images\n";
   for (const Recipe& r : recipes(s)) {
@@ -424,7 +424,7 @@ struct Final {
 };
 
 Final section5_final_training(const Data& d, const Settings& s, const Recipe& r) {
-  std::cout << "\n5. The chosen recipe, " << r.name << " (" << describe(s, r) << "), on all "
+  std::cout << "\nThe chosen recipe, " << r.name << " (" << describe(s, r) << "), on all "
             << nn::thousands(d.train.size()) << " training images: Adam, learning rate "
             << s.learning_rate << " with cosine decay, batch " << s.batch_size << ", "
             << s.epochs << " epochs, seed " << s.seed << "\n";
