@@ -560,7 +560,8 @@ void draw_augmented(const Data& d, const Settings& s, const std::string& out) {
   nn::Figure fig("augmented", 1400, 560);
   fig.layout(2, kVersions + 1,
              "Augmentation: shifts of up to " + std::to_string(s.max_shift) +
-                 " pixels, and mirroring for the classes where it is safe");
+                 (s.max_shift == 1 ? " pixel" : " pixels") +
+                 " each way, and mirroring for the classes where it is safe");
   std::mt19937_64 rng(s.seed);
   const arma::vec xs = arma::regspace<arma::vec>(0, 27);
   const std::vector<bool> flippable = nn::fashion_mnist_flippable();
@@ -632,9 +633,9 @@ void draw_final(const Run& run, const std::string& out) {
   loss.title("cross-entropy loss").xlabel("epoch").ylabel("mean loss").key("top right");
   const arma::vec tl = column(run.history, &EpochStats::train_loss, 1);
   const arma::vec vl = column(run.history, &EpochStats::validation_loss, 1);
-  loss.xrange(0.5, double(x.n_elem) + 0.5).yrange(0, 1.3 * std::max(tl.max(), vl.max()));
-  loss.line("training (training mode, during the epoch)", x, tl, {.colour = 0});
-  loss.line("validation (evaluation mode, after the epoch)", x, vl, {.colour = 1});
+  loss.xrange(0.5, double(x.n_elem) + 0.5).yrange(0, 1.6 * std::max(tl.max(), vl.max()));
+  loss.line("training (during the epoch)", x, tl, {.colour = 0});
+  loss.line("validation (after the epoch)", x, vl, {.colour = 1});
   nn::Plot& acc = fig.panel(1);
   acc.title("accuracy").xlabel("epoch").ylabel("accuracy (%)").key("bottom right");
   acc.xrange(0.5, double(x.n_elem) + 0.5);
