@@ -43,11 +43,13 @@ constexpr double kClaimedMargin = @ @MARGIN @ @;
 // flips of bytes), so it must match exactly. The others come from training, and are
 // compared with tolerances about 1.5 times the largest difference measured between the
 // four kernels (default seed):
-// - accuracy curves (curves.csv, final.csv, comparison.csv), in percentage points;
+// - accuracy curves (curves.csv, final.csv, comparison.csv), in percentage points
+//   (measured: at most 1.12, final.csv's validation curve, whose epochs jump by a point);
 constexpr double kAccuracyPoints = @ @ACCTOL @ @;
-// - loss curves (final.csv);
+// - loss curves (final.csv) (measured: at most 0.026);
 constexpr double kLossTolerance = @ @LOSSTOL @ @;
-// - the spreads (spread.csv), relative.
+// - the spreads (spread.csv), relative (measured: at most 0.5%, so 1% rather than 1.5
+//   times that: a broken layer moves a spread by tens of percent).
 constexpr double kSpreadRelative = @ @SPREADTOL @ @;
 
 std::string quoted(const std::string& path) { return "'" + path + "'"; }
@@ -154,7 +156,7 @@ TEST_CASE(
   INFO(predicted.output);
   CHECK(predicted.exit_code == 0);
   CHECK_THAT(predicted.output, Contains(": 784-512-256-10, 537,354 float32 parameters"));
-  CHECK_THAT(predicted.output, Contains("Top 3:\n  1. @@PREDICTED@@"));
+  CHECK_THAT(predicted.output, Contains("Top 3:\n  1. T-shirt/top"));
 
   require_close_to_reference(out);
 }

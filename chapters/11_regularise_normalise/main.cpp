@@ -617,7 +617,7 @@ void draw_comparison(const Comparison& c, const std::string& out) {
         row.recipe.name + " mean", {x}, {100 * row.mean},
         {.colour = row.recipe.colour, .point_size = 1.8, .point_type = 7, .in_key = false});
   }
-  fig.command(tics + ")");
+  fig.command(tics + ") rotate by 20 right");  // the long names side by side would collide
   fig.command("unset key");
   fig.xrange(0.4, double(c.rows.size()) + 0.6)
       .yrange(std::floor(lo - 0.5), std::ceil(hi + 0.5));
