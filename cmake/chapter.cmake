@@ -7,7 +7,8 @@
 # those last-bit differences into visible ones. A new real-data chapter opts in by name here,
 # and its text then quotes its numbers with the precision that survives a change of kernel.
 set(NN_BLAS_CHAPTERS
-    09_fashion_mnist)
+    09_fashion_mnist
+    11_regularise_normalise)
 
 # nn_add_chapter(DIR): chapters/NN_name/main.cpp becomes the executable NN_name.
 function(nn_add_chapter dir)
