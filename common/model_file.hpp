@@ -221,9 +221,11 @@ void for_each_value(const BatchNorm<Real>& x, std::size_t number, Put put) {
       {"beta", &x.beta},
       {"running_mean", &x.running_mean},
       {"running_var", &x.running_var}};
-  for (const auto& [what, v] : vectors)
-    for (arma::uword r = 0; r < v->n_elem; ++r)
-      put((*v)(r), [=] { return detail::parameter_name(what, number, r, 0); });
+  for (const auto& named : vectors) {
+    const char* what = named.first;  // (a lambda may not capture a structured binding in C++17)
+    for (arma::uword r = 0; r < named.second->n_elem; ++r)
+      put((*named.second)(r), [=] { return detail::parameter_name(what, number, r, 0); });
+  }
   put(Real(x.epsilon()), [=] { return "epsilon" + std::to_string(number + 1); });
   put(Real(x.momentum()), [=] { return "momentum" + std::to_string(number + 1); });
 }
