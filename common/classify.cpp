@@ -8,12 +8,30 @@
 
 namespace nn {
 
+namespace {
+
+// The largest |W| or |b| of a layer with weights; 0 for the other kinds (the loader has
+// checked their values: a variance >= 0, p in range).
+float largest_magnitude(const Dense<float>& x) {
+  return std::max(arma::abs(x.W).max(), arma::abs(x.b).max());
+}
+float largest_magnitude(const Convolution<float>& x) {
+  return std::max(arma::abs(x.W).max(), arma::abs(x.b).max());
+}
+template <typename OtherLayer>
+float largest_magnitude(const OtherLayer&) {
+  return 0;
+}
+
+}  // namespace
+
 void check_plausible(const Network<float>& net, const std::string& model_source) {
-  for (std::size_t l = 0; l < net.n_layers(); ++l) {
+  const std::vector<Layer<float>>& layers = net.all_layers();
+  for (std::size_t k = 0; k < layers.size(); ++k) {
     const float largest =
-        std::max(arma::abs(net.layer(l).W).max(), arma::abs(net.layer(l).b).max());
+        std::visit([](const auto& x) { return largest_magnitude(x); }, layers[k]);
     if (!(largest <= kMaxPlausibleParameter))
-      throw ModelError("model file '" + model_source + "': layer " + std::to_string(l + 1) +
+      throw ModelError("model file '" + model_source + "': layer " + std::to_string(k + 1) +
                        " has a parameter of magnitude " + std::to_string(largest) +
                        ", beyond any trained network's (at most " +
                        std::to_string(kMaxPlausibleParameter) + "): the model is not usable");

@@ -58,11 +58,19 @@ std::uint32_t model_checksum(const std::string& bytes, std::size_t length) {
   return static_cast<std::uint32_t>(crc);
 }
 
-std::uint64_t stored_values(LayerKind kind, std::uint64_t n_in, std::uint64_t n_out) {
-  switch (kind) {
+std::uint64_t stored_values(const LayerRecord& r) {
+  const std::uint64_t n_in = r.n_inputs, n_out = r.n_outputs;
+  switch (r.kind) {
     case LayerKind::dense: return n_out * (n_in + 1);  // W and b
     case LayerKind::batch_norm: return 4 * n_out + 2;  // gamma, beta, mean, var; eps, momentum
     case LayerKind::dropout: return 1;                 // p
+    case LayerKind::convolution: {                     // W (F x k k C) and b (F)
+      const std::uint64_t filters =
+          n_out / (std::uint64_t{conv_output_side(r.image.height, r)} *
+                   conv_output_side(r.image.width, r));
+      return filters * (std::uint64_t{r.side} * r.side * r.image.channels + 1);
+    }
+    case LayerKind::max_pool: return 0;
   }
   throw ModelError("unknown layer kind");
 }
@@ -86,9 +94,19 @@ std::string encode_model_header(std::uint32_t element_bytes,
   detail::append_u32(out, static_cast<std::uint32_t>(layers.size()));
   detail::append_u32(out, check_units(layers.front().n_inputs));
   for (const LayerRecord& r : layers) {
+    const bool image = r.kind == LayerKind::convolution || r.kind == LayerKind::max_pool;
     detail::append_u32(out, static_cast<std::uint32_t>(r.kind));
     detail::append_u32(out, check_units(r.n_outputs));
-    detail::append_u32(out, r.kind == LayerKind::dropout ? 0 : activation_code(r.activation));
+    detail::append_u32(out, r.kind == LayerKind::dropout || r.kind == LayerKind::max_pool
+                                ? 0
+                                : activation_code(r.activation));
+    detail::append_u32(out, image ? check_units(r.image.channels) : 0);
+    detail::append_u32(out, image ? check_units(r.image.height) : 0);
+    detail::append_u32(out, image ? check_units(r.image.width) : 0);
+    detail::append_u32(out, image ? check_units(r.side) : 0);
+    detail::append_u32(out, r.kind == LayerKind::convolution
+                                ? static_cast<std::uint32_t>(r.padding)
+                                : 0);
   }
   return out;
 }
@@ -157,30 +175,91 @@ ModelHeader read_model_header(const std::string& bytes, const std::string& sourc
       h.layers[l].activation = activation(24 + 4 * std::size_t{n_layers + l}, l);
     h.parameters_offset = 24 + 8 * std::size_t{n_layers};
   } else {
+    // Version 2: three numbers per layer, kinds 0 to 2; version 3: eight, kinds 0 to 4.
+    const std::size_t record_bytes = h.version == 2 ? 12 : 32;
+    const std::uint32_t last_kind = static_cast<std::uint32_t>(
+        h.version == 2 ? LayerKind::dropout : LayerKind::max_pool);
+    const char* kinds = h.version == 2
+                            ? "0 dense, 1 batch norm or 2 dropout"
+                            : "0 dense, 1 batch norm, 2 dropout, 3 convolution or 4 max pool";
     for (std::uint32_t l = 0; l < n_layers; ++l) {
       LayerRecord& r = h.layers[l];
-      const std::size_t at = 24 + 12 * std::size_t{l};
+      const std::string layer = "layer " + std::to_string(l + 1);
+      const std::size_t at = 24 + record_bytes * std::size_t{l};
       const std::uint32_t kind = need(at, "layer kinds");
-      if (kind > static_cast<std::uint32_t>(LayerKind::dropout))
-        throw fail("layer " + std::to_string(l + 1) + ": unknown layer kind " +
-                   std::to_string(kind) + " (expected 0 dense, 1 batch norm or 2 dropout)");
+      if (kind > last_kind)
+        throw fail(layer + ": unknown layer kind " + std::to_string(kind) + " (expected " +
+                   kinds + ")");
       r.kind = static_cast<LayerKind>(kind);
       r.n_inputs = n_in;
-      r.n_outputs = n_in = units(at + 4, "layer " + std::to_string(l + 1) + "'s size");
-      if (r.kind != LayerKind::dense && r.n_outputs != r.n_inputs)
-        throw fail("layer " + std::to_string(l + 1) + " (" +
-                   (r.kind == LayerKind::dropout ? "dropout" : "batch norm") + ") has " +
-                   std::to_string(r.n_inputs) + " inputs but " + std::to_string(r.n_outputs) +
-                   " outputs: the header is damaged");
-      if (r.kind == LayerKind::dropout) {
+      r.n_outputs = n_in = units(at + 4, layer + "'s size");
+      const bool image = r.kind == LayerKind::convolution || r.kind == LayerKind::max_pool;
+      if ((r.kind == LayerKind::batch_norm || r.kind == LayerKind::dropout) &&
+          r.n_outputs != r.n_inputs)
+        throw fail(layer + " (" + (r.kind == LayerKind::dropout ? "dropout" : "batch norm") +
+                   ") has " + std::to_string(r.n_inputs) + " inputs but " +
+                   std::to_string(r.n_outputs) + " outputs: the header is damaged");
+      if (r.kind == LayerKind::dropout || r.kind == LayerKind::max_pool) {
         if (need(at + 8, "activations") != 0)
-          throw fail("layer " + std::to_string(l + 1) +
-                     " (dropout) has an activation: the header is damaged");
+          throw fail(layer + " (" + (image ? "max pool" : "dropout") +
+                     ") has an activation: the header is damaged");
       } else {
         r.activation = activation(at + 8, l);
       }
+      if (h.version == 2) continue;
+      if (!image) {
+        for (std::size_t field = 12; field < 32; field += 4)
+          if (need(at + field, "layer shapes") != 0)
+            throw fail(layer + " (" + (r.kind == LayerKind::dense ? "dense" : "batch norm or dropout") +
+                       ") has an image shape: the header is damaged");
+        continue;
+      }
+      // Convolution and max pool: the image shape, the side and the padding, consistent
+      // with the layer's sizes, so that building the layer cannot fail.
+      const bool conv = r.kind == LayerKind::convolution;
+      const std::string what = layer + (conv ? " (convolution)" : " (max pool)");
+      r.image.channels = units(at + 12, what + "'s image channels");
+      r.image.height = units(at + 16, what + "'s image height");
+      r.image.width = units(at + 20, what + "'s image width");
+      r.side = units(at + 24, what + (conv ? "'s filter side k" : "'s window side"));
+      r.padding = need(at + 28, "layer shapes");
+      // Each factor is at most 2^16, so the product (at most 2^48) cannot overflow.
+      if (r.image.size() != r.n_inputs)
+        throw fail(what + ": its " + to_string(r.image) + " image has " +
+                   std::to_string(r.image.size()) + " values, but its input has " +
+                   std::to_string(r.n_inputs) + ": the header is damaged");
+      const auto damaged = [&](const std::string& why) {
+        return fail(what + ": " + why + ": the header is damaged");
+      };
+      if (conv) {
+        if (r.padding >= r.side)
+          throw damaged("padding p = " + std::to_string(r.padding) +
+                        " is not less than the filter side k = " + std::to_string(r.side));
+        if (r.side > r.image.height + 2 * r.padding || r.side > r.image.width + 2 * r.padding)
+          throw damaged("a " + std::to_string(r.side) + " x " + std::to_string(r.side) +
+                        " filter does not fit the padded image");
+        if (std::uint64_t{r.side} * r.side * r.image.channels + 1 > kMaxModelParameters)
+          throw damaged("one filter would have more than " +
+                        std::to_string(kMaxModelParameters) + " weights");
+        const arma::uword maps =
+            conv_output_side(r.image.height, r) * conv_output_side(r.image.width, r);
+        if (r.n_outputs % maps != 0)
+          throw damaged("its " + std::to_string(r.n_outputs) +
+                        " outputs are not a whole number of feature maps of " +
+                        std::to_string(maps) + " pixels");
+      } else {
+        if (r.padding != 0) throw damaged("a max pool has no padding");
+        if (r.image.height % r.side != 0 || r.image.width % r.side != 0)
+          throw damaged(std::to_string(r.side) + " x " + std::to_string(r.side) +
+                        " windows do not tile the " + to_string(r.image) + " image");
+        const arma::uword outputs =
+            r.image.channels * (r.image.height / r.side) * (r.image.width / r.side);
+        if (r.n_outputs != outputs)
+          throw damaged("it has " + std::to_string(r.n_outputs) + " outputs, not " +
+                        std::to_string(outputs));
+      }
     }
-    h.parameters_offset = 24 + 12 * std::size_t{n_layers};
+    h.parameters_offset = 24 + record_bytes * std::size_t{n_layers};
   }
 
   // With every size at most 2^16 and at most 64 layers, the sum fits easily in 64 bits.

@@ -7,7 +7,7 @@
 //   nn::save_model("fashion.nnm", net);                        // Network<float> net
 //   nn::Network<float> again = nn::load_model<float>("fashion.nnm");
 //
-// The format, version 2 (the extension .nnm is a convention, nothing checks it). Every
+// The format, version 3 (the extension .nnm is a convention, nothing checks it). Every
 // integer is an unsigned 32-bit number and every parameter an IEEE 754 number, both stored
 // little-endian (least significant byte first) whatever the machine:
 //
@@ -16,41 +16,55 @@
 //   0                 8                 magic: the characters NNMODEL and a line feed
 //                                       (4E 4E 4D 4F 44 45 4C 0A), so `head -c 7 FILE` says
 //                                       what the file is
-//   8                 4                 format version: 2
+//   8                 4                 format version: 3
 //   12                4                 element type, the bytes per parameter: 4 = float32,
 //                                       8 = float64
 //   16                4                 L, the number of layers of every kind (1 to
 //                                       kMaxModelLayers)
 //   20                4                 n_0, the network's inputs (1 to kMaxModelUnits)
-//   24                12 L              per layer, three numbers: its kind (0 dense,
-//                                       1 batch norm, 2 dropout), its outputs n_l (1 to
-//                                       kMaxModelUnits; a batch-norm or dropout layer has
-//                                       as many as inputs) and its activation (0 identity,
-//                                       1 step, 2 sigmoid, 3 tanh, 4 relu; 0 for dropout)
-//   24 + 12 L         ...               the parameters, layer 1 first:
+//   24                32 L              per layer, eight numbers:
+//                                         its kind (0 dense, 1 batch norm, 2 dropout,
+//                                           3 convolution, 4 max pool)
+//                                         its outputs n_l (1 to kMaxModelUnits; a batch-norm
+//                                           or dropout layer has as many as inputs)
+//                                         its activation (0 identity, 1 step, 2 sigmoid,
+//                                           3 tanh, 4 relu; 0 for dropout and max pool)
+//                                         for convolution and max pool, the input image's
+//                                           channels, height and width (their product is
+//                                           n_{l-1}), the side k of the filters or of the
+//                                           pooling window, and the zero padding p (0 for
+//                                           max pool); five zeros for the other kinds
+//   24 + 32 L         ...               the parameters, layer 1 first:
 //                                         dense       W_l (n_l x n_{l-1}) column by column
 //                                                     (Armadillo's order), then b_l (n_l)
 //                                         batch norm  gamma, beta, running mean, running
 //                                                     variance (n_l each), epsilon, momentum
 //                                         dropout     p, the probability of dropping a unit
+//                                         convolution W_l (F x k k C) column by column,
+//                                                     then b_l (F), with F = n_l / (H' W')
+//                                         max pool    nothing
 //   last 4 bytes      4                 CRC-32 of every byte before it (zlib's crc32, the
 //                                       checksum of gzip and PNG)
 // [end format]
 //
-// For 784-256-128-10 in float32 that is 60 bytes of header, 235,146 x 4 bytes of
-// parameters and the checksum: 940,648 bytes.
+// For 784-256-128-10 in float32 that is 120 bytes of header, 235,146 x 4 bytes of
+// parameters and the checksum: 940,708 bytes.
 //
-// Version 1 (chapter 09 before chapter 11 existed) held Dense layers only: after the
-// layer count, the sizes n_0 ... n_L, then one activation per layer, then the parameters
-// as above. load_model still reads it; save_model writes version 2.
+// load_model still reads the two older versions; save_model writes version 3.
+//   version 1 (chapter 09 before chapter 11 existed) held Dense layers only: after the
+//     layer count, the sizes n_0 ... n_L, then one activation per layer, then the
+//     parameters as above;
+//   version 2 (chapter 11, before convolution) had three numbers per layer (kind, n_l,
+//     activation), for kinds 0 to 2 only.
 //
 // A file can be truncated, damaged, of another version or not a model at all. load_model
 // checks everything before it believes anything, and each failure is one nn::ModelError
 // whose message names the file and what is wrong:
 //   - the file's length is capped before it is read (kMaxModelFileBytes);
 //   - magic bytes, version, element type (and that it is the Real asked for);
-//   - the number of layers and every size within their caps (and a batch-norm or dropout
-//     layer as wide as its input), so a damaged size cannot
+//   - the number of layers and every size within their caps (a batch-norm or dropout
+//     layer as wide as its input, a convolution's or max pool's image shape, filter and
+//     window consistent with its sizes), so a damaged size cannot
 //     make the loader allocate gigabytes; the total number of parameters is capped too;
 //   - every layer kind and activation code known;
 //   - exactly the length the header announces (a truncated file and one with trailing
@@ -78,6 +92,7 @@
 
 #include "common/activation.hpp"
 #include "common/atomic_write.hpp"
+#include "common/image_shape.hpp"
 #include "common/network.hpp"
 
 namespace nn {
@@ -87,7 +102,7 @@ struct ModelError : std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
-inline constexpr std::uint32_t kModelFormatVersion = 2;        // what save_model writes
+inline constexpr std::uint32_t kModelFormatVersion = 3;        // what save_model writes
 inline constexpr std::uint32_t kOldestModelFormatVersion = 1;  // the oldest load_model reads
 inline constexpr char kModelMagic[8] = {'N', 'N', 'M', 'O', 'D', 'E', 'L', '\n'};
 
@@ -99,17 +114,27 @@ inline constexpr std::uint32_t kMaxModelUnits = 65'536;           // per layer
 inline constexpr std::uint64_t kMaxModelParameters = 16'777'216;  // 2^24: 64 MB of float32
 // The longest file that could pass: the largest header, every parameter as float64, CRC.
 inline constexpr std::uint64_t kMaxModelFileBytes =
-    24 + 12 * std::uint64_t{kMaxModelLayers} + 8 * kMaxModelParameters + 4;
+    24 + 32 * std::uint64_t{kMaxModelLayers} + 8 * kMaxModelParameters + 4;
 
 // The kinds of layer a model file can hold, with their codes in the format.
-enum class LayerKind : std::uint32_t { dense = 0, batch_norm = 1, dropout = 2 };
+enum class LayerKind : std::uint32_t {
+  dense = 0,
+  batch_norm = 1,
+  dropout = 2,
+  convolution = 3,
+  max_pool = 4
+};
 
 // One layer as a model file's header describes it.
 struct LayerRecord {
   LayerKind kind = LayerKind::dense;
   arma::uword n_inputs = 0, n_outputs = 0;
-  Activation activation = Activation::identity;  // identity for dropout
+  Activation activation = Activation::identity;  // identity for dropout and max pool
   std::uint64_t n_values = 0;                    // the numbers stored for it (see the format)
+  // Convolution and max pool only: the image each input column holds, the side of the
+  // filters (k) or of the pooling window, and the convolution's zero padding p.
+  ImageShape image{0, 0, 0};
+  arma::uword side = 0, padding = 0;
 };
 
 // What a model file's header says, once every check on the whole file has passed.
@@ -121,9 +146,10 @@ struct ModelHeader {
   std::size_t parameters_offset = 0;  // where the first layer's values start
 };
 
-// The numbers a layer of this kind and these sizes stores: n_out (n_in + 1) for dense,
-// 4 n + 2 for batch norm, 1 for dropout.
-std::uint64_t stored_values(LayerKind kind, std::uint64_t n_in, std::uint64_t n_out);
+// The numbers a layer stores: n_out (n_in + 1) for dense, 4 n + 2 for batch norm, 1 for
+// dropout, F (k k C + 1) for convolution, none for max pool. The record's sizes must be
+// consistent (read_model_header checks them first).
+std::uint64_t stored_values(const LayerRecord& r);
 
 // "float32" for 4, "float64" for 8.
 std::string element_type_name(std::uint32_t element_bytes);
@@ -137,9 +163,15 @@ Activation activation_from_code(std::uint32_t code);
 // themselves) and returns its header. `source` names the file in error messages.
 ModelHeader read_model_header(const std::string& bytes, const std::string& source);
 
-// The header bytes (magic to the last layer's record) of a version 2 file for these layers.
+// The header bytes (magic to the last layer's record) of a version 3 file for these layers.
 std::string encode_model_header(std::uint32_t element_bytes,
                                 const std::vector<LayerRecord>& layers);
+
+// A convolution's output height (or width) for an input side n: n + 2p - k + 1, with
+// k = r.side and p = r.padding (k <= n + 2p).
+inline arma::uword conv_output_side(arma::uword n, const LayerRecord& r) {
+  return n + 2 * r.padding - r.side + 1;
+}
 
 // The CRC-32 of bytes [0, length).
 std::uint32_t model_checksum(const std::string& bytes, std::size_t length);
@@ -191,17 +223,43 @@ inline std::string parameter_name(const char* what, std::size_t layer, arma::uwo
 }  // namespace detail
 
 // The record of one layer (its kind, sizes and activation), for the header.
+inline LayerRecord make_record(LayerKind kind, arma::uword n_in, arma::uword n_out,
+                               Activation g) {
+  LayerRecord r;
+  r.kind = kind;
+  r.n_inputs = n_in;
+  r.n_outputs = n_out;
+  r.activation = g;
+  return r;
+}
 template <typename Real>
 LayerRecord record_of(const Dense<Real>& x) {
-  return {LayerKind::dense, x.n_inputs(), x.n_outputs(), x.activation(), 0};
+  return make_record(LayerKind::dense, x.n_inputs(), x.n_outputs(), x.activation());
 }
 template <typename Real>
 LayerRecord record_of(const BatchNorm<Real>& x) {
-  return {LayerKind::batch_norm, x.n_inputs(), x.n_outputs(), x.activation(), 0};
+  return make_record(LayerKind::batch_norm, x.n_inputs(), x.n_outputs(), x.activation());
 }
 template <typename Real>
 LayerRecord record_of(const Dropout<Real>& x) {
-  return {LayerKind::dropout, x.n_inputs(), x.n_outputs(), Activation::identity, 0};
+  return make_record(LayerKind::dropout, x.n_inputs(), x.n_outputs(), Activation::identity);
+}
+template <typename Real>
+LayerRecord record_of(const Convolution<Real>& x) {
+  LayerRecord r =
+      make_record(LayerKind::convolution, x.n_inputs(), x.n_outputs(), x.activation());
+  r.image = x.input_shape();
+  r.side = x.kernel_size();
+  r.padding = x.padding();
+  return r;
+}
+template <typename Real>
+LayerRecord record_of(const MaxPool<Real>& x) {
+  LayerRecord r =
+      make_record(LayerKind::max_pool, x.n_inputs(), x.n_outputs(), Activation::identity);
+  r.image = x.input_shape();
+  r.side = x.size();
+  return r;
 }
 
 // A layer's stored numbers in the format's order, each passed to put(value, name) with a
@@ -233,6 +291,29 @@ template <typename Real, typename Put>
 void for_each_value(const Dropout<Real>& x, std::size_t number, Put put) {
   put(Real(x.drop_probability()), [=] { return "p" + std::to_string(number + 1); });
 }
+template <typename Real, typename Put>
+void for_each_value(const Convolution<Real>& x, std::size_t number, Put put) {
+  for (arma::uword c = 0; c < x.W.n_cols; ++c)
+    for (arma::uword r = 0; r < x.W.n_rows; ++r)
+      put(x.W(r, c), [=] { return detail::parameter_name("W", number, r, c); });
+  for (arma::uword r = 0; r < x.b.n_elem; ++r)
+    put(x.b(r), [=] { return detail::parameter_name("b", number, r, 0); });
+}
+template <typename Real, typename Put>
+void for_each_value(const MaxPool<Real>&, std::size_t, Put) {}
+
+namespace detail {
+// Layers are numbered as in the math: W1 is the first layer with weights (Dense or
+// Convolution); a batch-norm, dropout or max-pool layer takes the number of the layer with
+// weights before it (gamma2 normalises Z2). Returns that number from 0 and counts.
+template <typename Real>
+std::size_t layer_number(const Layer<Real>& layer, std::size_t& weighted_seen) {
+  if (std::holds_alternative<Dense<Real>>(layer) ||
+      std::holds_alternative<Convolution<Real>>(layer))
+    ++weighted_seen;
+  return weighted_seen == 0 ? 0 : weighted_seen - 1;
+}
+}  // namespace detail
 
 // The bytes of a model file for net. Throws ModelError for a network with no layers, one
 // beyond the caps, or a parameter that is not finite.
@@ -245,8 +326,7 @@ std::string model_to_bytes(const Network<Real>& net) {
   std::uint64_t n_values = 0;
   for (const Layer<Real>& layer : net.all_layers()) {
     records.push_back(std::visit([](const auto& x) { return record_of(x); }, layer));
-    n_values +=
-        stored_values(records.back().kind, records.back().n_inputs, records.back().n_outputs);
+    n_values += stored_values(records.back());
   }
   if (n_values > kMaxModelParameters)
     throw ModelError("cannot save a network of " + std::to_string(n_values) +
@@ -258,12 +338,9 @@ std::string model_to_bytes(const Network<Real>& net) {
     if (!std::isfinite(value)) throw ModelError("cannot save: " + name() + " is not finite");
     detail::append_value(out, value);
   };
-  // Layers are numbered as in the math: a batch-norm or dropout layer takes the number
-  // of the Dense layer before it (gamma2 normalises Z2).
-  std::size_t dense_seen = 0;
+  std::size_t weighted_seen = 0;
   for (const Layer<Real>& layer : net.all_layers()) {
-    if (std::holds_alternative<Dense<Real>>(layer)) ++dense_seen;
-    const std::size_t number = dense_seen == 0 ? 0 : dense_seen - 1;
+    const std::size_t number = detail::layer_number(layer, weighted_seen);
     std::visit([&](const auto& x) { for_each_value(x, number, put); }, layer);
   }
   detail::append_u32(out, model_checksum(out, out.size()));
@@ -318,12 +395,12 @@ Network<Real> model_from_bytes(const std::string& bytes, const std::string& sour
   // Every check on the file's structure has passed: only now are matrices allocated.
   Network<Real> net;
   std::size_t at = header.parameters_offset;
-  std::size_t dense_seen = 0;  // layers are numbered as in model_to_bytes
+  std::size_t weighted_seen = 0;  // layers are numbered as in model_to_bytes
   for (std::size_t k = 0; k < header.layers.size(); ++k) {
     const LayerRecord& r = header.layers[k];
     const std::string which = std::to_string(k + 1);
-    if (r.kind == LayerKind::dense) ++dense_seen;
-    const std::size_t number = dense_seen == 0 ? 0 : dense_seen - 1;
+    if (r.kind == LayerKind::dense || r.kind == LayerKind::convolution) ++weighted_seen;
+    const std::size_t number = weighted_seen == 0 ? 0 : weighted_seen - 1;
     if (r.kind == LayerKind::dense) {
       Dense<Real> x(r.n_inputs, r.n_outputs, r.activation);
       detail::read_values(bytes, at, x.W, source, "W", number);
@@ -350,6 +427,15 @@ Network<Real> model_from_bytes(const std::string& bytes, const std::string& sour
       x.running_mean = mean;
       x.running_var = var;
       net.add(std::move(x));
+    } else if (r.kind == LayerKind::convolution) {
+      const arma::uword filters = r.n_outputs / (conv_output_side(r.image.height, r) *
+                                                 conv_output_side(r.image.width, r));
+      Convolution<Real> x(r.image, filters, r.side, r.padding, r.activation);
+      detail::read_values(bytes, at, x.W, source, "W", number);
+      detail::read_values(bytes, at, x.b, source, "b", number);
+      net.add(std::move(x));
+    } else if (r.kind == LayerKind::max_pool) {
+      net.add(MaxPool<Real>(r.image, r.side));
     } else {
       const double p = detail::read_setting<Real>(
           bytes, at, source, "layer " + which + "'s dropout p", 0, 1, false);

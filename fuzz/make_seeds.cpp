@@ -52,6 +52,20 @@ std::string model_with_every_kind() {
   return nn::model_to_bytes(net);
 }
 
+// A small CNN as chapter 12 builds one: a 4x4x1 image, convolution (2 filters 3x3,
+// padding 1) -> 4x4x2, max pool 2 -> 2x2x2, dense 8 -> 2.
+nn::Network<float> small_cnn() {
+  nn::Network<float> net;
+  const nn::Convolution<float> conv(nn::ImageShape{1, 4, 4}, 2, 3, 1, nn::Activation::relu);
+  net.add(conv);
+  const nn::MaxPool<float> pool(conv.output_shape(), 2);
+  net.add(pool);
+  net.add(nn::Dense<float>(pool.n_outputs(), 2, nn::Activation::identity));
+  std::mt19937_64 rng(7);
+  net.initialize(nn::Initializer::he(), rng);
+  return net;
+}
+
 std::string pgm(int w, int h, bool binary) {
   std::string s = std::string(binary ? "P5" : "P2") + "\n# seed\n" + std::to_string(w) + " " +
                   std::to_string(h) + "\n255\n";
@@ -68,6 +82,9 @@ Seeds model_seeds() {
           {"model_float64", model({3, 2}, nn::Activation::sigmoid, true, 1)},
           {"model_tanh", model({2, 5, 1}, nn::Activation::tanh, false, 0.5f)},
           {"model_every_kind", model_with_every_kind()},
+          {"model_cnn", nn::model_to_bytes(small_cnn())},
+          {"model_version2",
+           nn::test::version2_model_bytes(nn::Network<float>({3, 4, 2}, nn::Activation::relu))},
           {"model_version1",
            nn::test::version1_model_bytes(nn::Network<float>({3, 4, 2}, nn::Activation::relu))},
           {"model_truncated", small.substr(0, small.size() - 7)},

@@ -16,8 +16,8 @@ void load(const std::string& bytes) {
     const nn::ModelHeader header = nn::read_model_header(bytes, "fuzz input");
     nn::Network<Real> net = nn::model_from_bytes<Real>(bytes, "fuzz input");
     // The promises: the network is the header's, every parameter is finite, and saving
-    // it gives back exactly the bytes that were read (a version 1 file is saved as
-    // version 2, which must then load to the same network).
+    // it gives back exactly the bytes that were read (a version 1 or 2 file is saved as
+    // version 3, which must then load to the same network).
     fuzz::check(header.element_bytes == sizeof(Real));
     fuzz::check(net.all_layers().size() == header.layers.size());
     for (std::size_t k = 0; k < header.layers.size(); ++k) {
@@ -25,7 +25,8 @@ void load(const std::string& bytes) {
           std::visit([](const auto& x) { return nn::record_of(x); }, net.all_layers()[k]);
       const nn::LayerRecord& h = header.layers[k];
       fuzz::check(r.kind == h.kind && r.n_inputs == h.n_inputs && r.n_outputs == h.n_outputs &&
-                  r.activation == h.activation);
+                  r.activation == h.activation && r.image == h.image && r.side == h.side &&
+                  r.padding == h.padding && nn::stored_values(r) == h.n_values);
     }
     for (std::size_t l = 0; l < net.n_layers(); ++l)
       fuzz::check(net.layer(l).W.is_finite() && net.layer(l).b.is_finite());

@@ -382,8 +382,8 @@ TEST_CASE(
   CHECK(validation_curve.back().y == Approx(100 * validation_accuracy).margin(0.005));
   for (const CsvRow& r : curves) CHECK_THAT(r.series, !Contains("test"));
 
-  // The model file: 48 header bytes, 235,146 float32 parameters, the checksum.
-  CHECK(fs::file_size(model) == 60 + 235146 * 4 + 4);
+  // The model file: 120 header bytes, 235,146 float32 parameters, the checksum.
+  CHECK(fs::file_size(model) == 120 + 235146 * 4 + 4);
   CHECK_THAT(run.output, Contains("loaded back, it gives bit-identical outputs"));
 
   // The mistakes the text discusses are drawn (each is one of the 24 panels), and the saved

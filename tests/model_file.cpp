@@ -92,13 +92,14 @@ void require_rejected(const std::string& bytes, const std::string& name,
   }
 }
 
-// The header of sample_network: 5 layers, the input size, then per layer {kind, n_out,
-// activation}.
+// The header of sample_network: 5 layers, the input size, then per layer eight numbers
+// {kind, n_out, activation, channels, height, width, side, padding}.
 constexpr std::size_t kSampleLayers = 5;
 constexpr std::size_t kInputsAt = 20;
 constexpr std::size_t kRecordsAt = 24;
-constexpr std::size_t record_at(std::size_t l) { return kRecordsAt + 12 * l; }  // l from 0
-constexpr std::size_t kParametersAt = kRecordsAt + 12 * kSampleLayers;
+constexpr std::size_t kRecordBytes = 32;
+constexpr std::size_t record_at(std::size_t l) { return kRecordsAt + kRecordBytes * l; }
+constexpr std::size_t kParametersAt = kRecordsAt + kRecordBytes * kSampleLayers;
 
 // A network with each kind of layer: Dense, batch norm, dropout, with trained-looking
 // (random) gamma, beta and running statistics, so none of them round-trips by accident.
@@ -154,10 +155,10 @@ TEMPLATE_TEST_CASE("a saved network loads back with bit-identical parameters and
 TEMPLATE_TEST_CASE("a model file has the documented layout", "[model_file]", float, double) {
   const nn::Network<TestType> net = sample_network<TestType>();
   const std::string b = nn::model_to_bytes(net);
-  // 24 + 12 L header bytes, every parameter, the checksum.
-  REQUIRE(b.size() == 24 + 12 * kSampleLayers + net.n_parameters() * sizeof(TestType) + 4);
+  // 24 + 32 L header bytes, every parameter, the checksum.
+  REQUIRE(b.size() == 24 + 32 * kSampleLayers + net.n_parameters() * sizeof(TestType) + 4);
   CHECK(b.substr(0, 8) == std::string("NNMODEL\n"));
-  CHECK(u32_at(b, 8) == 2);                  // version
+  CHECK(u32_at(b, 8) == 3);                  // version
   CHECK(u32_at(b, 12) == sizeof(TestType));  // element type: 4 or 8 bytes
   CHECK(u32_at(b, 16) == kSampleLayers);     // L
   CHECK(u32_at(b, kInputsAt) == 6);          // n_0
@@ -168,6 +169,8 @@ TEMPLATE_TEST_CASE("a model file has the documented layout", "[model_file]", flo
     CHECK(u32_at(b, record_at(l)) == 0);  // dense
     CHECK(u32_at(b, record_at(l) + 4) == sizes[l]);
     CHECK(u32_at(b, record_at(l) + 8) == codes[l]);
+    for (std::size_t field = 12; field < 32; field += 4)  // no image shape, side, padding
+      CHECK(u32_at(b, record_at(l) + field) == 0);
   }
   // W1(0, 0), W1(1, 0) (column by column), then after W1 comes b1(0), little-endian.
   if constexpr (std::endian::native == std::endian::little) {
@@ -186,7 +189,7 @@ TEMPLATE_TEST_CASE("a model file has the documented layout", "[model_file]", flo
 
 TEST_CASE("chapter 09's network makes a file of the size its text quotes", "[model_file]") {
   const nn::Network<float> net({784, 256, 128, 10}, nn::Activation::relu);
-  CHECK(nn::model_to_bytes(net).size() == 940'648);  // 60 + 235,146 x 4 + 4
+  CHECK(nn::model_to_bytes(net).size() == 940'708);  // 120 + 235,146 x 4 + 4
 }
 
 TEST_CASE("a truncated model file is rejected wherever it ends", "[model_file]") {
@@ -212,14 +215,14 @@ TEST_CASE("a model file with wrong magic bytes is not taken for a model", "[mode
 
 TEST_CASE("a model file of an unknown format version is rejected", "[model_file]") {
   std::string bytes = nn::model_to_bytes(sample_network<float>());
-  set_u32(bytes, 8, 3);
+  set_u32(bytes, 8, 4);
   fix_checksum(bytes);
-  require_rejected(bytes, "version3.nnm",
-                   "format version 3; this program reads versions 1 to 2");
+  require_rejected(bytes, "version4.nnm",
+                   "format version 4; this program reads versions 1 to 3");
   set_u32(bytes, 8, 0);
   fix_checksum(bytes);
   require_rejected(bytes, "version0.nnm",
-                   "format version 0; this program reads versions 1 to 2");
+                   "format version 0; this program reads versions 1 to 3");
 }
 
 TEMPLATE_TEST_CASE("a version 1 model file (Dense layers only) is still read", "[model_file]",
@@ -234,7 +237,7 @@ TEMPLATE_TEST_CASE("a version 1 model file (Dense layers only) is still read", "
     CHECK(same_bits<TestType>(loaded.layer(l).W, net.layer(l).W));
     CHECK(same_bits<TestType>(loaded.layer(l).b, net.layer(l).b));
   }
-  // Saved again, it is a version 2 file of the same network.
+  // Saved again, it is a version 3 file of the same network.
   CHECK(nn::model_to_bytes(loaded) == nn::model_to_bytes(net));
   // A damaged version 1 file is still refused.
   std::string bad = old;
@@ -244,13 +247,131 @@ TEMPLATE_TEST_CASE("a version 1 model file (Dense layers only) is still read", "
                       Contains("layer size n_2 = 0 is outside"));
 }
 
+TEMPLATE_TEST_CASE("a version 2 model file (before convolution) is still read", "[model_file]",
+                   float, double) {
+  nn::Network<TestType> net = network_with_every_kind<TestType>();
+  const std::string old = nn::test::version2_model_bytes(net);
+  const std::size_t values = 1 + 35 + 22 + 1 + 18;  // as in the test below
+  REQUIRE(old.size() == 24 + 12 * 5 + values * sizeof(TestType) + 4);
+  CHECK(u32_at(old, 8) == 2);
+  nn::Network<TestType> loaded = nn::model_from_bytes<TestType>(old, "v2.nnm");
+  // Saved again, it is the version 3 file of the same network.
+  CHECK(nn::model_to_bytes(loaded) == nn::model_to_bytes(net));
+  // Version 2 knew no convolution: kind 3 there is unknown.
+  std::string bad = old;
+  set_u32(bad, kRecordsAt + 12 * 1, 3);
+  fix_checksum(bad);
+  REQUIRE_THROWS_WITH(nn::model_from_bytes<TestType>(bad, "v2.nnm"),
+                      Contains("layer 2: unknown layer kind 3 (expected 0 dense, 1 batch norm "
+                               "or 2 dropout)"));
+}
+
+namespace {
+
+// A small CNN with every image layer: a 6x6x1 image, convolution (2 filters 3x3, padding 1,
+// relu) -> 6x6x2, max pool 2 -> 3x3x2, convolution (3 filters 2x2, no padding, tanh)
+// -> 2x2x3, max pool 2 -> 1x1x3, dense 3 -> 4.
+template <typename Real>
+nn::Network<Real> small_cnn() {
+  using nn::Activation;
+  nn::Network<Real> net;
+  const nn::Convolution<Real> conv1(nn::ImageShape{1, 6, 6}, 2, 3, 1, Activation::relu);
+  net.add(conv1);
+  const nn::MaxPool<Real> pool1(conv1.output_shape(), 2);
+  net.add(pool1);
+  const nn::Convolution<Real> conv2(pool1.output_shape(), 3, 2, 0, Activation::tanh);
+  net.add(conv2);
+  const nn::MaxPool<Real> pool2(conv2.output_shape(), 2);
+  net.add(pool2);
+  net.add(nn::Dense<Real>(pool2.n_outputs(), 4, Activation::identity));
+  std::mt19937_64 rng(3);
+  net.initialize(nn::Initializer::he(), rng);
+  for (nn::Parameter<Real>& p : net.parameters())  // biases that are not all zero
+    if (p.name[0] == 'b') p.value->randn();
+  return net;
+}
+constexpr std::size_t kCnnLayers = 5;
+constexpr std::size_t kCnnValues = 2 * (9 + 1) + 3 * (4 * 2 + 1) + 4 * (3 + 1);  // 63
+
+}  // namespace
+
+TEMPLATE_TEST_CASE("a CNN is saved and loaded bit for bit, with the documented layout",
+                   "[model_file]", float, double) {
+  arma::arma_rng::set_seed(21);
+  nn::Network<TestType> net = small_cnn<TestType>();
+  REQUIRE(net.n_parameters() == kCnnValues);
+  const std::string b = nn::model_to_bytes(net);
+  REQUIRE(b.size() == 24 + 32 * kCnnLayers + kCnnValues * sizeof(TestType) + 4);
+  CHECK(u32_at(b, kInputsAt) == 36);  // n_0 = 6 x 6 x 1
+  // {kind, n_out, activation, channels, height, width, side, padding} per layer.
+  const std::vector<std::vector<std::uint32_t>> records = {{3, 72, 4, 1, 6, 6, 3, 1},
+                                                           {4, 18, 0, 2, 6, 6, 2, 0},
+                                                           {3, 12, 3, 2, 3, 3, 2, 0},
+                                                           {4, 3, 0, 3, 2, 2, 2, 0},
+                                                           {0, 4, 0, 0, 0, 0, 0, 0}};
+  for (std::size_t l = 0; l < kCnnLayers; ++l)
+    for (std::size_t field = 0; field < 8; ++field) {
+      CAPTURE(l, field);
+      CHECK(u32_at(b, record_at(l) + 4 * field) == records[l][field]);
+    }
+  nn::Network<TestType> loaded = nn::model_from_bytes<TestType>(b, "cnn.nnm");
+  REQUIRE(loaded.all_layers().size() == kCnnLayers);
+  const auto& conv = std::get<nn::Convolution<TestType>>(net.all_layers()[2]);
+  const auto& again = std::get<nn::Convolution<TestType>>(loaded.all_layers()[2]);
+  CHECK(again.input_shape() == conv.input_shape());
+  CHECK(again.n_filters() == 3);
+  CHECK(again.kernel_size() == 2);
+  CHECK(again.padding() == 0);
+  CHECK(again.activation() == nn::Activation::tanh);
+  CHECK(same_bits<TestType>(again.W, conv.W));
+  CHECK(same_bits<TestType>(again.b, conv.b));
+  CHECK(std::get<nn::MaxPool<TestType>>(loaded.all_layers()[1]).size() == 2);
+  CHECK(nn::model_to_bytes(loaded) == b);
+  const arma::Mat<TestType> X = arma::randu<arma::Mat<TestType>>(36, 7);
+  const arma::Mat<TestType> expected = net.forward(X, nn::Mode::evaluation);
+  CHECK(same_bits<TestType>(loaded.forward(X, nn::Mode::evaluation), expected));
+}
+
+TEST_CASE("a model file with a damaged convolution or max-pool layer is rejected",
+          "[model_file]") {
+  const std::string good = nn::model_to_bytes(small_cnn<float>());
+  // Sets field `field` (0 kind ... 7 padding) of layer l (from 0) and fixes the checksum.
+  auto with_field = [&](std::size_t l, std::size_t field, std::uint32_t v) {
+    std::string bytes = good;
+    set_u32(bytes, record_at(l) + 4 * field, v);
+    fix_checksum(bytes);
+    return bytes;
+  };
+  require_rejected(with_field(0, 4, 5), "shape.nnm",
+                   "layer 1 (convolution): its 5x6x1 image has 30 values, but its input has "
+                   "36");
+  require_rejected(with_field(0, 7, 3), "padding.nnm",
+                   "layer 1 (convolution): padding p = 3 is not less than the filter side k = 3");
+  require_rejected(with_field(2, 6, 4), "side.nnm",
+                   "layer 3 (convolution): a 4 x 4 filter does not fit the padded image");
+  require_rejected(with_field(0, 1, 70), "maps.nnm",
+                   "its 70 outputs are not a whole number of feature maps of 36 pixels");
+  require_rejected(with_field(1, 6, 4), "tile.nnm",
+                   "layer 2 (max pool): 4 x 4 windows do not tile the 6x6x2 image");
+  require_rejected(with_field(1, 7, 1), "pool_padding.nnm",
+                   "layer 2 (max pool): a max pool has no padding");
+  require_rejected(with_field(1, 2, 4), "pool_relu.nnm", "layer 2 (max pool) has an activation");
+  require_rejected(with_field(3, 1, 4), "pool_outputs.nnm",
+                   "layer 4 (max pool): it has 4 outputs, not 3");
+  require_rejected(with_field(4, 5, 1), "dense_shape.nnm",
+                   "layer 5 (dense) has an image shape");
+  require_rejected(with_field(0, 3, 0), "channels.nnm",
+                   "layer 1 (convolution)'s image channels = 0 is outside");
+  require_rejected(with_field(0, 0, 5), "kind5.nnm", "layer 1: unknown layer kind 5");
+}
+
 TEMPLATE_TEST_CASE("batch norm and dropout layers are saved and loaded bit for bit",
                    "[model_file]", float, double) {
   nn::Network<TestType> net = network_with_every_kind<TestType>();
   const std::string b = nn::model_to_bytes(net);
-  // Header: 24 + 12 x 5; values: p, W1 (5 x 6) b1, 4 x 5 + eps + momentum, p, W2 (3 x 5) b2.
+  // Header: 24 + 32 x 5; values: p, W1 (5 x 6) b1, 4 x 5 + eps + momentum, p, W2 (3 x 5) b2.
   const std::size_t values = 1 + 35 + 22 + 1 + 18;
-  REQUIRE(b.size() == 24 + 12 * 5 + values * sizeof(TestType) + 4);
+  REQUIRE(b.size() == 24 + 32 * 5 + values * sizeof(TestType) + 4);
   const std::vector<std::uint32_t> kinds = {2, 0, 1, 2, 0};
   for (std::size_t l = 0; l < kinds.size(); ++l) CHECK(u32_at(b, record_at(l)) == kinds[l]);
   CHECK(u32_at(b, record_at(2) + 8) == 4);  // batch norm's relu
@@ -279,7 +400,7 @@ TEMPLATE_TEST_CASE("batch norm and dropout layers are saved and loaded bit for b
 TEST_CASE("a model file with a damaged batch norm or dropout layer is rejected",
           "[model_file]") {
   const std::string good = nn::model_to_bytes(network_with_every_kind<float>());
-  const std::size_t params = kRecordsAt + 12 * 5;
+  const std::size_t params = kRecordsAt + kRecordBytes * 5;
   const std::size_t norm_at = params + 4 * (1 + 35);  // gamma1 starts here
   auto with_value = [&](std::size_t at, float v) {
     std::string bytes = good;

@@ -48,6 +48,7 @@
 #include <vector>
 
 #include "common/activation.hpp"
+#include "common/architecture.hpp"
 #include "common/batches.hpp"
 #include "common/classify.hpp"
 #include "common/cli.hpp"
@@ -78,16 +79,6 @@ const std::string kChapter = "09_fashion_mnist";
 
 double seconds_since(Clock::time_point start) {
   return std::chrono::duration<double>(Clock::now() - start).count();
-}
-
-// {784, 256, 128, 10} -> "784-256-128-10"
-std::string architecture(const std::vector<arma::uword>& sizes) {
-  std::string s;
-  for (std::size_t l = 0; l < sizes.size(); ++l) {
-    if (l > 0) s += '-';  // (not "-" + ...: GCC 12 warns falsely, -Wrestrict, on that)
-    s += std::to_string(sizes[l]);
-  }
-  return s;
 }
 
 // ---------------------------------------------------------------------------------------
@@ -293,7 +284,7 @@ Trained section2_training(const Data& data, const Settings& s) {
   sizes.insert(sizes.end(), s.hidden.begin(), s.hidden.end());
   sizes.push_back(10);
   Trained t{nn::Network<float>(sizes, nn::Activation::relu), {}, 0.0};  // output: logits
-  std::cout << "Network " << architecture(sizes) << " (ReLU, softmax output), "
+  std::cout << "Network " << nn::architecture(t.net) << " (ReLU, softmax output), "
             << nn::thousands(t.net.n_parameters()) << " float32 parameters\n"
             << "Training: "
             << (s.optimizer == "adam"  ? "Adam"
@@ -652,13 +643,12 @@ int section5_predict(const std::string& model_path, const std::string& data_dir,
                               : std::string()));
   }
   nn::Network<float> net = nn::load_model<float>(model_path);
-  const std::vector<arma::uword> sizes = net.layer_sizes();
-  std::cout << "Model " << model_path << ": " << architecture(sizes) << ", "
+  std::cout << "Model " << model_path << ": " << nn::architecture(net) << ", "
             << nn::thousands(net.n_parameters()) << " float32 parameters\n";
-  if (sizes.front() != 784 || sizes.back() != 10)
+  if (net.input_size() != 784 || net.output_size() != 10)
     throw nn::ModelError("model file '" + model_path + "': it takes " +
-                         std::to_string(sizes.front()) + " inputs and gives " +
-                         std::to_string(sizes.back()) +
+                         std::to_string(net.input_size()) + " inputs and gives " +
+                         std::to_string(net.output_size()) +
                          " outputs; a Fashion-MNIST model takes 784 and gives 10");
   nn::check_plausible(net, model_path);
   const std::vector<std::string> names = nn::fashion_mnist_class_names();

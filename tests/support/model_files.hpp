@@ -1,5 +1,5 @@
-// model_files.hpp: model files of the old format version 1, for the tests and the fuzz
-// seeds that check they are still read (common/model_file.hpp writes version 2 only).
+// model_files.hpp: model files of the old format versions 1 and 2, for the tests and the
+// fuzz seeds that check they are still read (common/model_file.hpp writes version 3 only).
 #pragma once
 
 #include <zlib.h>
@@ -37,6 +37,23 @@ std::string version1_model_bytes(const Network<Real>& net) {
   const uLong crc = crc32(crc32(0L, Z_NULL, 0), reinterpret_cast<const Bytef*>(b.data()),
                           static_cast<uInt>(b.size()));
   u32(static_cast<std::uint32_t>(crc));
+  return b;
+}
+
+// The bytes of a version 2 file for net (Dense, batch norm and dropout layers only): the
+// version 3 file with the version set to 2, each layer record cut to its first three numbers
+// (kind, n_l, activation), and the checksum computed again.
+template <typename Real>
+std::string version2_model_bytes(const Network<Real>& net) {
+  const std::string v3 = model_to_bytes(net);
+  const std::size_t n_layers = net.all_layers().size();
+  std::string b = v3.substr(0, 24);
+  b[8] = 2;  // the version, little-endian: 2 0 0 0
+  for (std::size_t l = 0; l < n_layers; ++l) b += v3.substr(24 + 32 * l, 12);
+  b += v3.substr(24 + 32 * n_layers, v3.size() - 4 - (24 + 32 * n_layers));
+  const uLong crc = crc32(crc32(0L, Z_NULL, 0), reinterpret_cast<const Bytef*>(b.data()),
+                          static_cast<uInt>(b.size()));
+  for (int k = 0; k < 4; ++k) b += static_cast<char>((crc >> (8 * k)) & 0xFF);
   return b;
 }
 
