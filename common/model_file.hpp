@@ -203,6 +203,16 @@ template <typename Real>
 LayerRecord record_of(const Dropout<Real>& x) {
   return {LayerKind::dropout, x.n_inputs(), x.n_outputs(), Activation::identity, 0};
 }
+// Convolution and max-pool layers are not in the format yet (version 3 will hold them):
+// saving a network that has one throws ModelError.
+template <typename Real>
+LayerRecord record_of(const Convolution<Real>&) {
+  throw ModelError("model files do not store convolution layers yet");
+}
+template <typename Real>
+LayerRecord record_of(const MaxPool<Real>&) {
+  throw ModelError("model files do not store max-pool layers yet");
+}
 
 // A layer's stored numbers in the format's order, each passed to put(value, name) with a
 // name like "W2(3, 17)" for messages.
@@ -232,6 +242,14 @@ void for_each_value(const BatchNorm<Real>& x, std::size_t number, Put put) {
 template <typename Real, typename Put>
 void for_each_value(const Dropout<Real>& x, std::size_t number, Put put) {
   put(Real(x.drop_probability()), [=] { return "p" + std::to_string(number + 1); });
+}
+template <typename Real, typename Put>
+void for_each_value(const Convolution<Real>&, std::size_t, Put) {
+  throw ModelError("model files do not store convolution layers yet");
+}
+template <typename Real, typename Put>
+void for_each_value(const MaxPool<Real>&, std::size_t, Put) {
+  throw ModelError("model files do not store max-pool layers yet");
 }
 
 // The bytes of a model file for net. Throws ModelError for a network with no layers, one
