@@ -1,6 +1,7 @@
 // network.hpp: a multilayer perceptron, a stack of layers: Dense layers (dense.hpp) and,
 // from chapter 11 on, batch normalisation (batch_norm.hpp) and dropout (dropout.hpp)
-// between them.
+// between them; from chapter 12 on, convolution (convolution.hpp) and max pooling
+// (max_pool.hpp) before them.
 //
 // Forward feeds each layer's A to the next; backward runs the chain rule the other way,
 // each layer turning the gradient of its output into the gradient of its input. The
@@ -30,12 +31,29 @@
 //   net.add(nn::Dropout<float>(256, 0.2));                          // drops 20% in training
 //   net.add(nn::Dense<float>(256, 10, nn::Activation::identity));   // logits
 //
+// A convolutional network (chapter 12) is built the same way. Its layers pass images as
+// columns (image_shape.hpp), and each layer's output_shape() is the next one's input:
+//
+//   nn::Network<float> net;
+//   const nn::ImageShape image{1, 28, 28};                                 // 784 pixels
+//   nn::Convolution<float> conv1(image, 16, 3, 1, nn::Activation::relu);  // 28x28x16
+//   net.add(conv1);
+//   nn::MaxPool<float> pool1(conv1.output_shape(), 2);                     // 14x14x16
+//   net.add(pool1);
+//   nn::Convolution<float> conv2(pool1.output_shape(), 32, 3, 1, nn::Activation::relu);
+//   net.add(conv2);                                                        // 14x14x32
+//   nn::MaxPool<float> pool2(conv2.output_shape(), 2);                     // 7x7x32
+//   net.add(pool2);
+//   net.add(nn::Dense<float>(pool2.output_shape().size(), 10, nn::Activation::identity));
+//
+// Its parameters are W1 b1 (conv1), W2 b2 (conv2), W3 b3 (the Dense layer).
+//
 // Dropout and batch normalisation behave differently while training and when the trained
 // network is used (mode.hpp): forward(X) trains, forward(X, nn::Mode::evaluation) evaluates,
 // and predict() always evaluates. For a network of Dense layers only the two are the same.
 //
-// n_layers() and layer(l) count the Dense layers only, numbered as in the math (layer(0)
-// holds W1 and b1); all_layers() lists every layer in order.
+// n_layers() and layer(l) count the Dense layers only (layer(0) is the first Dense layer);
+// all_layers() lists every layer in order.
 //
 // The parameter list points into the layers: it stays valid while the network lives and
 // no layer is added. A copy of a network (e.g. the best one so far, for early stopping) is
@@ -52,9 +70,11 @@
 
 #include "common/activation.hpp"
 #include "common/batch_norm.hpp"
+#include "common/convolution.hpp"
 #include "common/dense.hpp"
 #include "common/dropout.hpp"
 #include "common/initializer.hpp"
+#include "common/max_pool.hpp"
 #include "common/mode.hpp"
 #include "common/parameter.hpp"
 
@@ -63,7 +83,8 @@ namespace nn {
 // One layer of a network, of any kind. Each kind has n_inputs(), n_outputs(), A(),
 // initialize(init, rng), forward, backward, compute_gradients and parameters(suffix).
 template <typename Real>
-using Layer = std::variant<Dense<Real>, BatchNorm<Real>, Dropout<Real>>;
+using Layer =
+    std::variant<Dense<Real>, BatchNorm<Real>, Dropout<Real>, Convolution<Real>, MaxPool<Real>>;
 
 template <typename Real>
 class Network {
@@ -153,15 +174,18 @@ class Network {
   }
 
   // {W1, b1, W2, b2, ...} with their gradients, for an optimiser (see the top of the file).
-  // A batch-norm layer's gamma and beta take the number of the Dense layer before it
-  // (gamma1, beta1 normalise Z1); a dropout layer has no parameters.
+  // The number counts the layers with weights, Dense and convolution layers alike. A
+  // batch-norm layer's gamma and beta take the number of the layer before it (gamma1, beta1
+  // normalise Z1); dropout and max-pool layers have no parameters.
   std::vector<Parameter<Real>> parameters() {
     std::vector<Parameter<Real>> params;
-    std::size_t dense_seen = 0;
+    std::size_t weighted_seen = 0;
     for (Layer<Real>& layer : layers_) {
-      if (std::holds_alternative<Dense<Real>>(layer)) ++dense_seen;
-      const std::vector<Parameter<Real>> own =
-          std::visit([&](auto& x) { return x.parameters(std::to_string(dense_seen)); }, layer);
+      if (std::holds_alternative<Dense<Real>>(layer) ||
+          std::holds_alternative<Convolution<Real>>(layer))
+        ++weighted_seen;
+      const std::vector<Parameter<Real>> own = std::visit(
+          [&](auto& x) { return x.parameters(std::to_string(weighted_seen)); }, layer);
       params.insert(params.end(), own.begin(), own.end());
     }
     return params;
@@ -215,8 +239,15 @@ class Network {
   std::vector<Layer<Real>>& all_layers() { return layers_; }
 
  private:
-  // Dense has no mode: it computes the same in training and evaluation.
+  // Dense, convolution and max pooling have no mode: they compute the same in training
+  // and evaluation.
   static const Matrix& forward_one(Dense<Real>& layer, const Matrix& X, Mode) {
+    return layer.forward(X);
+  }
+  static const Matrix& forward_one(Convolution<Real>& layer, const Matrix& X, Mode) {
+    return layer.forward(X);
+  }
+  static const Matrix& forward_one(MaxPool<Real>& layer, const Matrix& X, Mode) {
     return layer.forward(X);
   }
   template <typename AnyLayer>
@@ -228,12 +259,18 @@ class Network {
   static Activation output_activation(const Dense<Real>& x) { return x.activation(); }
   static Activation output_activation(const BatchNorm<Real>& x) { return x.activation(); }
   static Activation output_activation(const Dropout<Real>&) { return Activation::identity; }
+  static Activation output_activation(const Convolution<Real>& x) { return x.activation(); }
+  static Activation output_activation(const MaxPool<Real>&) { return Activation::identity; }
 
   static arma::uword parameter_count(const Dense<Real>& x) { return x.W.n_elem + x.b.n_elem; }
   static arma::uword parameter_count(const BatchNorm<Real>& x) {
     return x.gamma.n_elem + x.beta.n_elem;
   }
   static arma::uword parameter_count(const Dropout<Real>&) { return 0; }
+  static arma::uword parameter_count(const Convolution<Real>& x) {
+    return x.W.n_elem + x.b.n_elem;
+  }
+  static arma::uword parameter_count(const MaxPool<Real>&) { return 0; }
 
   void require_layers(const char* who) const {
     if (layers_.empty())
