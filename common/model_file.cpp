@@ -104,9 +104,8 @@ std::string encode_model_header(std::uint32_t element_bytes,
     detail::append_u32(out, image ? check_units(r.image.height) : 0);
     detail::append_u32(out, image ? check_units(r.image.width) : 0);
     detail::append_u32(out, image ? check_units(r.side) : 0);
-    detail::append_u32(out, r.kind == LayerKind::convolution
-                                ? static_cast<std::uint32_t>(r.padding)
-                                : 0);
+    detail::append_u32(
+        out, r.kind == LayerKind::convolution ? static_cast<std::uint32_t>(r.padding) : 0);
   }
   return out;
 }
@@ -177,8 +176,8 @@ ModelHeader read_model_header(const std::string& bytes, const std::string& sourc
   } else {
     // Version 2: three numbers per layer, kinds 0 to 2; version 3: eight, kinds 0 to 4.
     const std::size_t record_bytes = h.version == 2 ? 12 : 32;
-    const std::uint32_t last_kind = static_cast<std::uint32_t>(
-        h.version == 2 ? LayerKind::dropout : LayerKind::max_pool);
+    const std::uint32_t last_kind =
+        static_cast<std::uint32_t>(h.version == 2 ? LayerKind::dropout : LayerKind::max_pool);
     const char* kinds = h.version == 2
                             ? "0 dense, 1 batch norm or 2 dropout"
                             : "0 dense, 1 batch norm, 2 dropout, 3 convolution or 4 max pool";
@@ -210,7 +209,8 @@ ModelHeader read_model_header(const std::string& bytes, const std::string& sourc
       if (!image) {
         for (std::size_t field = 12; field < 32; field += 4)
           if (need(at + field, "layer shapes") != 0)
-            throw fail(layer + " (" + (r.kind == LayerKind::dense ? "dense" : "batch norm or dropout") +
+            throw fail(layer + " (" +
+                       (r.kind == LayerKind::dense ? "dense" : "batch norm or dropout") +
                        ") has an image shape: the header is damaged");
         continue;
       }
@@ -264,7 +264,7 @@ ModelHeader read_model_header(const std::string& bytes, const std::string& sourc
 
   // With every size at most 2^16 and at most 64 layers, the sum fits easily in 64 bits.
   for (LayerRecord& r : h.layers) {
-    r.n_values = stored_values(r.kind, r.n_inputs, r.n_outputs);
+    r.n_values = stored_values(r);
     h.n_values += r.n_values;
   }
   if (h.n_values > kMaxModelParameters)

@@ -345,8 +345,9 @@ TEST_CASE("a model file with a damaged convolution or max-pool layer is rejected
   require_rejected(with_field(0, 4, 5), "shape.nnm",
                    "layer 1 (convolution): its 5x6x1 image has 30 values, but its input has "
                    "36");
-  require_rejected(with_field(0, 7, 3), "padding.nnm",
-                   "layer 1 (convolution): padding p = 3 is not less than the filter side k = 3");
+  require_rejected(
+      with_field(0, 7, 3), "padding.nnm",
+      "layer 1 (convolution): padding p = 3 is not less than the filter side k = 3");
   require_rejected(with_field(2, 6, 4), "side.nnm",
                    "layer 3 (convolution): a 4 x 4 filter does not fit the padded image");
   require_rejected(with_field(0, 1, 70), "maps.nnm",
@@ -355,7 +356,8 @@ TEST_CASE("a model file with a damaged convolution or max-pool layer is rejected
                    "layer 2 (max pool): 4 x 4 windows do not tile the 6x6x2 image");
   require_rejected(with_field(1, 7, 1), "pool_padding.nnm",
                    "layer 2 (max pool): a max pool has no padding");
-  require_rejected(with_field(1, 2, 4), "pool_relu.nnm", "layer 2 (max pool) has an activation");
+  require_rejected(with_field(1, 2, 4), "pool_relu.nnm",
+                   "layer 2 (max pool) has an activation");
   require_rejected(with_field(3, 1, 4), "pool_outputs.nnm",
                    "layer 4 (max pool): it has 4 outputs, not 3");
   require_rejected(with_field(4, 5, 1), "dense_shape.nnm",
