@@ -62,8 +62,9 @@
 // dZ, dcols and dX are members, reused batch after batch while the batch size stays the
 // same.
 //
-// The input is not copied: forward keeps a pointer to X, which must stay alive and
-// unchanged until backward (as in dense.hpp).
+// Backward reads cols, the layer's own copy of the patches, not X. forward still takes X
+// the way Dense::forward does (it keeps a pointer and refuses a temporary), so that a
+// network passes its batch through both kinds of layer alike.
 //
 //   const nn::ImageShape image{1, 28, 28};
 //   nn::Convolution<float> conv(image, 16, 3, 1, nn::Activation::relu);   // 28x28x16

@@ -3,8 +3,12 @@
 
 #include <functional>
 
+#include <algorithm>
 #include <cmath>
 #include <random>
+#include <string>
+#include <variant>
+#include <vector>
 
 #include "common/gradient_check.hpp"
 #include "common/loss.hpp"
@@ -315,4 +319,126 @@ TEST_CASE("a training step reuses the layers' buffers once the batch size is sta
     if (step > 0) CHECK(now == before);
     before = now;
   }
+}
+
+// ---------------------------------------------------------------------------------------
+// A convolutional network (chapter 12)
+// ---------------------------------------------------------------------------------------
+
+// conv(1 -> 2 filters, 3x3, padding 1, relu) -> pool 2 -> conv(2 -> 3, 3x3, padding 1,
+// relu) -> pool 2 -> Dense(12 -> 4): the chapter's network, small enough for a gradient
+// check. W1 b1, W2 b2 are the convolutions', W3 b3 the Dense layer's.
+static nn::Network<double> small_cnn() {
+  const nn::ImageShape image{1, 8, 8};
+  nn::Network<double> net;
+  nn::Convolution<double> conv1(image, 2, 3, 1, Activation::relu);  // 8x8x2
+  net.add(conv1);
+  nn::MaxPool<double> pool1(conv1.output_shape(), 2);  // 4x4x2
+  net.add(pool1);
+  nn::Convolution<double> conv2(pool1.output_shape(), 3, 3, 1, Activation::relu);  // 4x4x3
+  net.add(conv2);
+  nn::MaxPool<double> pool2(conv2.output_shape(), 2);  // 2x2x3
+  net.add(pool2);
+  net.add(nn::Dense<double>(pool2.output_shape().size(), 4, Activation::identity));
+  return net;
+}
+
+// How close the CNN's last forward came to a kink: the smallest |Z| of its convolutions
+// (relu's kink), and the smallest lead of a pooling window's maximum over its runner-up
+// (where the arg-max would jump). A window whose maximum is 0 is relu's zeros: its
+// gradient is 0 whichever of them wins, and the |Z| margin keeps them 0 under a probe.
+static double closest_kink(const nn::Network<double>& net) {
+  double closest = arma::datum::inf;
+  const std::vector<nn::Layer<double>>& layers = net.all_layers();
+  for (std::size_t l = 0; l < layers.size(); ++l) {
+    if (const auto* conv = std::get_if<nn::Convolution<double>>(&layers[l]))
+      closest = std::min(closest, arma::min(arma::abs(arma::vectorise(conv->Z()))));
+    const auto* pool = std::get_if<nn::MaxPool<double>>(&layers[l]);
+    if (pool == nullptr) continue;
+    const arma::mat& in = std::get<nn::Convolution<double>>(layers[l - 1]).A();
+    const nn::ImageShape shape = pool->input_shape();
+    const arma::uword s = pool->size();
+    for (arma::uword e = 0; e < pool->A().n_elem; ++e) {
+      const arma::uword q = e / pool->n_outputs(), row = e % pool->n_outputs();
+      const double max = pool->A()(row, q);
+      if (max == 0.0) continue;
+      const arma::uword c = row % shape.channels, pixel = row / shape.channels;
+      const arma::uword i = pixel / pool->output_shape().width;
+      const arma::uword j = pixel % pool->output_shape().width;
+      for (arma::uword di = 0; di < s; ++di)
+        for (arma::uword dj = 0; dj < s; ++dj) {
+          const arma::uword at = shape.index(i * s + di, j * s + dj, c);
+          if (at != pool->argmax()(row, q)) closest = std::min(closest, max - in(at, q));
+        }
+    }
+  }
+  return closest;
+}
+
+TEST_CASE("a convolutional network backpropagates through convolution and max pooling",
+          "[network]") {
+  std::mt19937_64 rng(41);
+  nn::Network<double> net = small_cnn();
+  const arma::uword m = 3;
+  arma::mat X;
+  const arma::uvec t = {0, 3, 2};
+  for (int attempt = 0;; ++attempt) {
+    REQUIRE(attempt < 1000);
+    net.initialize(nn::Initializer::normal(0.6), rng);
+    for (nn::Layer<double>& layer : net.all_layers())
+      if (auto* conv = std::get_if<nn::Convolution<double>>(&layer))
+        conv->b = arma::vec(random_matrix(conv->n_filters(), 1, 0.3, rng));
+    X = random_matrix(64, m, 1.0, rng);
+    net.forward(X);
+    if (closest_kink(net) > kKinkMargin) break;
+  }
+  arma::mat dZ;
+  check_network_gradients(net, [&](bool backward) {
+    const double loss = nn::softmax_cross_entropy(net.forward(X), t, dZ);
+    if (backward) net.backward(dZ);
+    return loss;
+  });
+}
+
+TEST_CASE("a convolutional network numbers its convolution and Dense layers together",
+          "[network]") {
+  nn::Network<double> net = small_cnn();
+  std::vector<std::string> names;
+  for (const nn::Parameter<double>& p : net.parameters()) names.push_back(p.name);
+  CHECK(names == std::vector<std::string>{"W1", "b1", "W2", "b2", "W3", "b3"});
+  // conv1 2 x (3 3 1) + 2, conv2 3 x (3 3 2) + 3, Dense 4 x 12 + 4; pooling has none.
+  CHECK(net.n_parameters() == (2 * 9 + 2) + (3 * 18 + 3) + (4 * 12 + 4));
+  CHECK(net.n_layers() == 1);  // the Dense ones
+  CHECK(net.all_layers().size() == 5);
+  CHECK(net.input_size() == 64);
+  CHECK(net.output_size() == 4);
+  nn::Network<double> wrong;
+  wrong.add(nn::Convolution<double>(nn::ImageShape{1, 8, 8}, 2, 3, 1, Activation::relu));
+  CHECK_THROWS_WITH(wrong.add(nn::MaxPool<double>(nn::ImageShape{2, 4, 4}, 2)),
+                    Catch::Contains("takes 32 inputs, the previous layer gives 128"));
+  // The chapter's network: 28x28 -> 16 filters -> pool -> 32 filters -> pool -> 10.
+  nn::Network<float> cnn;
+  nn::Convolution<float> conv1(nn::ImageShape{1, 28, 28}, 16, 3, 1, Activation::relu);
+  cnn.add(conv1);
+  nn::MaxPool<float> pool1(conv1.output_shape(), 2);
+  cnn.add(pool1);
+  nn::Convolution<float> conv2(pool1.output_shape(), 32, 3, 1, Activation::relu);
+  cnn.add(conv2);
+  nn::MaxPool<float> pool2(conv2.output_shape(), 2);
+  cnn.add(pool2);
+  cnn.add(nn::Dense<float>(pool2.output_shape().size(), 10, Activation::identity));
+  CHECK(pool2.output_shape() == nn::ImageShape{32, 7, 7});
+  CHECK(cnn.n_parameters() == (16 * 9 + 16) + (32 * 144 + 32) + (10 * 1568 + 10));
+}
+
+TEST_CASE("a convolutional network predicts, and evaluation equals training for it",
+          "[network]") {
+  std::mt19937_64 rng(43);
+  nn::Network<double> net = small_cnn();
+  net.initialize(nn::Initializer::he(), rng);
+  const arma::mat X = random_matrix(64, 5, 1.0, rng);
+  const arma::mat trained = net.forward(X, nn::Mode::training);
+  const arma::mat evaluated = net.forward(X, nn::Mode::evaluation);
+  CHECK(arma::approx_equal(trained, evaluated, "absdiff", 0.0));
+  CHECK(arma::all(net.predict(X) == arma::uvec(arma::index_max(trained, 0).t())));
 }

@@ -15,6 +15,12 @@ constexpr double kRoundingTolerance = 1e-12;
 // until every |Z| exceeds it.
 constexpr double kKinkMargin = 1e-3;
 
+// Max pooling has a kink of its own: where two inputs of a window tie for the maximum, the
+// arg-max (and the gradient) jumps from one to the other. The same reasoning as for
+// kKinkMargin: a probe of h = 1e-5 moves an input of these tests by far less than 1e-3, so
+// inputs are redrawn until every window's maximum beats the runner-up by more than that.
+constexpr double kArgMaxMargin = 1e-3;
+
 // A statistic of independent random draws that is right lies within 5 of its standard
 // deviations of its expected value except with probability below 6e-7 (the normal tail,
 // which a binomial count of thousands of draws follows closely): a right sampler does not
