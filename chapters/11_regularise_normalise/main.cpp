@@ -8,7 +8,8 @@
 // Each is first switched on alone against chapter 09's network on a subset of the
 // training images, over several seeds (mean +- sd of the validation accuracy), with
 // combinations and a wider network; then the recipe with the best mean is trained on all
-// 55,000 training images, saved (model file version 2), and, with --final, tested once.
+// 55,000 training images, saved (a model file records every layer), and, with --final,
+// tested once.
 //
 // Run:   ./tutorial 11        or   build/release/chapters/11_regularise_normalise [--help]
 //        [--epochs 15] [--learning-rate 0.002] [--batch-size 256] [--hidden 256,128]
@@ -453,7 +454,7 @@ Recipe choose_recipe(const Comparison& c, const std::string& name) {
 // Where the model goes without --save: this chapter's default output folder.
 std::string default_model_path() { return nn::default_out_dir(kChapter) + "/model.nnm"; }
 
-// Saves the network (model file version 2: every layer, with batch norm's running
+// Saves the network (the model file records every layer, with batch norm's running
 // statistics), loads it back and checks it answers the validation set identically.
 void save_and_reload(nn::Network<float>& net, const std::string& path, const Data& d) {
   nn::save_model(path, net);
@@ -824,7 +825,8 @@ int main(int argc, char** argv) {
               << "  training time       " << nn::num(chosen.run.seconds, "%.1f") << " s for "
               << chosen.run.history.size() << " epochs\n"
               << "  model file          " << model_file << " ("
-              << nn::thousands(fs::file_size(model_file)) << " bytes, format version 2)\n"
+              << nn::thousands(fs::file_size(model_file)) << " bytes, format version "
+              << nn::kModelFormatVersion << ")\n"
               << "  figures             curves, spread, augmented, comparison, final in "
               << cli.out_dir() << "\n"
               << "  total time          " << nn::num(seconds_since(start), "%.1f") << " s\n";
