@@ -75,19 +75,23 @@ class MaxPool {
         for (arma::uword j = 0; j < out_.width; ++j) {
           Real* best = a + out_.index(i, j, 0);  // the C channels of output pixel (i, j)
           Index* where = arg + out_.index(i, j, 0);
+          // Every channel starts at the window's first pixel, then meets the others in
+          // row-major order. The channels are the innermost loop because they sit next to
+          // each other in memory (image_shape.hpp): the compiler does several at once.
+          const Index first = Index(in_.index(i * s, j * s, 0));
           for (arma::uword c = 0; c < C; ++c) {
-            Real max = x[in_.index(i * s, j * s, c)];  // start at the window's first pixel
-            Index argmax = Index(in_.index(i * s, j * s, c));
-            for (arma::uword di = 0; di < s; ++di)
-              for (arma::uword dj = 0; dj < s; ++dj) {
-                const Index at = Index(in_.index(i * s + di, j * s + dj, c));
-                const bool larger = x[at] > max;  // ">": a tie keeps the first maximum
-                max = larger ? x[at] : max;
-                argmax = larger ? at : argmax;
-              }
-            best[c] = max;
-            where[c] = argmax;
+            best[c] = x[first + c];
+            where[c] = first + Index(c);
           }
+          for (arma::uword di = 0; di < s; ++di)
+            for (arma::uword dj = 0; dj < s; ++dj) {
+              const Index at = Index(in_.index(i * s + di, j * s + dj, 0));
+              for (arma::uword c = 0; c < C; ++c) {
+                const bool larger = x[at + c] > best[c];  // ">": a tie keeps the first maximum
+                best[c] = larger ? x[at + c] : best[c];
+                where[c] = larger ? at + Index(c) : where[c];
+              }
+            }
         }
     }
     forwarded_ = true;
