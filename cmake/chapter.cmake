@@ -8,7 +8,8 @@
 # and its text then quotes its numbers with the precision that survives a change of kernel.
 set(NN_BLAS_CHAPTERS
     09_fashion_mnist
-    11_regularise_normalise)
+    11_regularise_normalise
+    12_convolution)
 
 # nn_add_chapter(DIR): chapters/NN_name/main.cpp becomes the executable NN_name.
 function(nn_add_chapter dir)
