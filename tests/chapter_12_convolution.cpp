@@ -32,9 +32,10 @@ namespace {
 
 const std::string kChapter = "12_convolution";
 
-// The bar for the CNN's test accuracy (percent), and the margin above it that the
-// text claims for every run it measured (four kernels, three seeds): the lowest measured
-// was MEASURED_MIN.
+// The bar for the CNN's test accuracy (percent), and the margin above it that this
+// test holds every kernel to with the default seed. The text's runs (four kernels with
+// seed 42, seeds 1 and 2 on Haswell) measured 92.01% at the lowest (seed 2), 92.10% with
+// seed 42 (SkylakeX): 0.51 and 0.60 points above the bar.
 constexpr double kRequiredTest = 91.5;
 constexpr double kClaimedMargin = 0.3;
 

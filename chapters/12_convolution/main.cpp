@@ -392,6 +392,7 @@ struct Both {
   Trained cnn, mlp;
 };
 
+// [listing both]
 // The CNN trains on one core with a progress bar while chapter 09's MLP trains on the
 // other: two networks that share nothing but the (read-only) data, each single-threaded,
 // so each gives the same bits as if it ran alone.
@@ -412,6 +413,7 @@ Both section4_training(nn::Network<float>& cnn, nn::Network<float>& mlp, const D
   b.mlp = mlp_run.get();  // rethrows the MLP's error, if it had one
   return b;
 }
+// [end both]
 
 // ---------------------------------------------------------------------------------------
 // 5. Results on the validation set
