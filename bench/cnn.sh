@@ -8,9 +8,10 @@
 # thread count in THREADS, runs the C++ benchmark and the PyTorch script back to back
 # (C++ 1 thread, PyTorch 1 thread, C++ 2 threads, PyTorch 2 threads, ...), so a slow
 # minute of the machine touches neighbours alike. Prints the load (uptime) before and
-# after, and a side-by-side table in Markdown: seconds per epoch, CPU time over wall time
-# (well below the thread count: something else was using the processor), the test
-# accuracy after the epochs and the initial loss (the same on both sides: the same start).
+# after, and a side-by-side table in Markdown: seconds per epoch (wall, and CPU over all
+# threads), CPU time over wall time (well below the thread count: something else was
+# using the processor), the test accuracy after the epochs and the initial loss (the same
+# on both sides: the same start).
 # Each run's whole output goes to BUILD_DIR/bench/cnn-<round>-<name>.txt, the last lines to
 # BUILD_DIR/bench/cnn.txt. Without PyTorch (Debian's python3-torch) only the C++ rows run.
 set -euo pipefail
@@ -51,7 +52,8 @@ for r in $(seq "$rounds"); do
   for t in $threads; do
     run "$r" "C++-$t" "$cpp" --threads "$t" --epochs "$epochs"
     if [ "$with_torch" = 1 ]; then
-      run "$r" "PyTorch-$t" /usr/bin/python3 "$here/fmnist_cnn.py" --threads "$t" --epochs "$epochs"
+      run "$r" "PyTorch-$t" /usr/bin/python3 "$here/fmnist_cnn.py" --threads "$t" \
+        --epochs "$epochs"
     fi
   done
 done
@@ -64,18 +66,18 @@ awk -v epochs="$epochs" '
     delete v
     for (i = 4; i <= NF; ++i) { split($i, kv, "="); v[kv[1]] = kv[2] }
     split($2, nt, "-")
-    printf "| %s | %s | %s | %.2f | %.2f | %.2f | %.2f %% | %s | %.0f MiB |\n", nt[1], nt[2], \
-           $1, v["first_epoch_s"], v["epoch_s"], v["cpu_per_wall"], 100 * v["test_acc"], \
-           v["init_loss"], v["peak_rss_mib"]
+    printf "| %s | %s | %s | %.2f | %.2f | %.2f | %.2f | %.2f %% | %s | %.0f MiB |\n", \
+           nt[1], nt[2], $1, v["first_epoch_s"], v["epoch_s"], v["cpu_epoch_s"], \
+           v["cpu_per_wall"], 100 * v["test_acc"], v["init_loss"], v["peak_rss_mib"]
     epoch[$1, nt[2], nt[1]] = v["epoch_s"]
     if (!(nt[2] in seen)) { seen[nt[2]] = 1; order[++n] = nt[2] }
     last_round = $1
   }
   BEGIN {
-    later = epochs == 2 ? "epoch 2 (s)" : "epochs 2-" epochs " (median s)"
-    printf "| program | threads | round | epoch 1 (s) | %s | CPU / wall | test accuracy " \
-           "| initial loss | peak RSS |\n", later
-    print "|---|---|---|---|---|---|---|---|---|"
+    later = epochs == 2 ? "epoch 2" : "epochs 2-" epochs " (median)"
+    printf "| program | threads | round | epoch 1 (s) | %s (s) | %s, CPU (s) | CPU / wall " \
+           "| test accuracy | initial loss | peak RSS |\n", later, later
+    print "|---|---|---|---|---|---|---|---|---|---|"
   }
   END {
     for (r = 1; r <= last_round; ++r)
