@@ -29,8 +29,9 @@ TEST_CASE("epoch_order gives the same order on every platform", "[batches]") {
   // library. If it changes, every chapter's shuffled training changes with it.
   const arma::uvec expected = {5, 1, 6, 2, 4, 3, 8, 7, 0, 9};
   CHECK(arma::all(nn::epoch_order(10, 42, 3) == expected));
-  // The benchmark's first order. bench/fmnist_mlp.py reproduces these streams in Python and
-  // checks itself against the same numbers (kCppStreamPins there).
+  // The benchmark's first order. bench/fmnist_common.py reproduces these streams in Python
+  // (for fmnist_mlp.py and fmnist_cnn.py) and checks itself against the same numbers
+  // (CPP_STREAM_PINS there).
   const arma::uvec first_six = nn::epoch_order(60000, 42, 1).head(6);
   CHECK(arma::all(first_six == arma::uvec{42188, 8110, 11870, 55156, 5854, 43967}));
 }

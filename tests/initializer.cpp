@@ -69,8 +69,9 @@ TEST_CASE("initialisation is deterministic and the same in float and double", "[
 TEST_CASE("He initialisation of the benchmark network draws pinned numbers", "[initializer]") {
   // A regression pin of std::normal_distribution as Debian's libstdc++ draws it (Marsaglia's
   // polar method; the algorithm is the library's choice, unlike std::mt19937_64's output).
-  // bench/fmnist_mlp.py reproduces it in Python and checks itself against the same numbers
-  // (kCppStreamPins there), so that both benchmarks start from the same weights.
+  // bench/fmnist_common.py reproduces it in Python and checks itself against the same numbers
+  // (CPP_STREAM_PINS there), so that the C++ and PyTorch benchmarks start from the same
+  // weights.
   std::mt19937_64 rng(42);
   arma::fmat W1(256, 784), W2(128, 256);
   nn::initialize(W1, Initializer::he(), rng);
