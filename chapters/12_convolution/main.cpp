@@ -628,8 +628,8 @@ void draw_confusion(const Results& r, const std::vector<std::string>& names,
   const arma::vec ticks = arma::regspace<arma::vec>(0, 9);
   nn::Figure fig("confusion", 2250, 800);
   fig.layout(1, 3,
-             "Validation confusion matrices (5,000 images): row = true class, "
-             "column = predicted");
+             "Validation confusion matrices (" + nn::thousands(arma::accu(r.C_cnn)) +
+                 " images): row = true class, column = predicted");
   const arma::imat removed =
       arma::conv_to<arma::imat>::from(r.C_mlp) - arma::conv_to<arma::imat>::from(r.C_cnn);
   for (std::size_t k = 0; k < 3; ++k) {
@@ -637,9 +637,8 @@ void draw_confusion(const Results& r, const std::vector<std::string>& names,
     arma::mat V;
     if (k < 2) {
       const arma::umat& C = k == 0 ? r.C_mlp : r.C_cnn;
-      p.title(k == 0 ? "chapter 09's MLP: " + std::to_string(5000 - arma::accu(C.diag())) +
-                           " mistakes"
-                     : "the CNN: " + std::to_string(5000 - arma::accu(C.diag())) + " mistakes");
+      const std::string mistakes = std::to_string(arma::accu(C) - arma::accu(C.diag()));
+      p.title((k == 0 ? "chapter 09's MLP: " : "the CNN: ") + mistakes + " mistakes");
       V = arma::conv_to<arma::mat>::from(C);
       p.heatmap("count", ticks, ticks, V);
       p.command("set logscale cb").cbrange(1, 500).cblabel("images (log scale)");
