@@ -24,6 +24,7 @@
 //   const arma::fmat& dX = pool.backward(dA);   // dA (3136 x m), dX (12544 x m)
 #pragma once
 
+#include <algorithm>
 #include <armadillo>
 #include <cstdint>
 #include <limits>
@@ -84,18 +85,27 @@ class MaxPool {
             where[c] = first + Index(c);
           }
           for (arma::uword di = 0; di < s; ++di)
-            for (arma::uword dj = 0; dj < s; ++dj) {
-              const Index at = Index(in_.index(i * s + di, j * s + dj, 0));
-              for (arma::uword c = 0; c < C; ++c) {
-                const bool larger = x[at + c] > best[c];  // ">": a tie keeps the first maximum
-                best[c] = larger ? x[at + c] : best[c];
-                where[c] = larger ? at + Index(c) : where[c];
-              }
-            }
+            for (arma::uword dj = 0; dj < s; ++dj)
+              keep_larger(x, Index(in_.index(i * s + di, j * s + dj, 0)), C, best, where);
         }
     }
     forwarded_ = true;
     return A_;
+  }
+
+  // One pixel of a window meets the C running maxima of its output pixel:
+  //   where x[at + c] > best[c]:  best[c] = x[at + c],  where[c] = at + c
+  // (">": a tie keeps the first maximum). The choice is written without a branch, std::max
+  // for the value and "larger" (1 or 0) times the step for the row, and __restrict promises
+  // that the three arrays do not overlap: then the compiler does several channels at once.
+  static void keep_larger(const Real* __restrict x, Index at, arma::uword C,
+                          Real* __restrict best, Index* __restrict where) {
+    for (arma::uword c = 0; c < C; ++c) {
+      const Real v = x[at + c], b = best[c];
+      const Index larger = v > b;  // 1 or 0
+      best[c] = std::max(b, v);    // (b < v) ? v : b, the same test
+      where[c] += larger * (at + Index(c) - where[c]);  // wraps and comes back: exact
+    }
   }
   // [end max_pool_forward]
 
