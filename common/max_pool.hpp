@@ -102,8 +102,8 @@ class MaxPool {
                           Real* __restrict best, Index* __restrict where) {
     for (arma::uword c = 0; c < C; ++c) {
       const Real v = x[at + c], b = best[c];
-      const Index larger = v > b;  // 1 or 0
-      best[c] = std::max(b, v);    // (b < v) ? v : b, the same test
+      const Index larger = v > b;                       // 1 or 0
+      best[c] = std::max(b, v);                         // (b < v) ? v : b, the same test
       where[c] += larger * (at + Index(c) - where[c]);  // wraps and comes back: exact
     }
   }
