@@ -174,4 +174,18 @@ void check_folder_writable(const std::string& dir) {
   ::unlink(probe.c_str());
 }
 
+std::string save_problem(const std::string& target, bool create_folder) {
+  const std::filesystem::path folder = std::filesystem::absolute(target).parent_path();
+  std::error_code ec;
+  if (create_folder) std::filesystem::create_directories(folder, ec);
+  if (std::filesystem::is_directory(target, ec)) return " is a folder";
+  if (!std::filesystem::is_directory(folder, ec)) return ": its folder does not exist";
+  try {
+    check_folder_writable(folder.string());
+  } catch (const std::exception& e) {
+    return ": cannot write into its folder: " + std::string(e.what());
+  }
+  return "";
+}
+
 }  // namespace nn

@@ -47,4 +47,10 @@ void write_file_atomically(const std::string& path, const std::string& content);
 // be created in dir: checked before a chapter starts work, not after its training.
 void check_folder_writable(const std::string& dir);
 
+// Why a file cannot be written at target ("" when it can), for a chapter to say before its
+// training rather than after it: " is a folder", ": its folder does not exist" or
+// ": cannot write into its folder: REASON". With create_folder, the folder is created first
+// (a chapter's default output folder).
+std::string save_problem(const std::string& target, bool create_folder);
+
 }  // namespace nn

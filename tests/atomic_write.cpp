@@ -113,3 +113,18 @@ TEST_CASE("a folder is checked as writable before any work", "[atomic_write]") {
   CHECK_THROWS(nn::check_folder_writable("/proc/self"));  // exists, but not writable
   CHECK_THROWS(nn::check_folder_writable(dir + "/missing"));
 }
+
+TEST_CASE("save_problem says why a model file cannot be written there, or nothing",
+          "[atomic_write]") {
+  const std::string dir = nn::test::fresh_dir("atomic_write_save_problem");
+  CHECK(nn::save_problem(dir + "/model.nnm", false).empty());
+  CHECK(fs::is_empty(dir));  // nothing is written: only checked
+  CHECK(nn::save_problem(dir, false) == " is a folder");
+  CHECK(nn::save_problem(dir + "/missing/model.nnm", false) == ": its folder does not exist");
+  CHECK_THAT(nn::save_problem("/proc/self/model.nnm", false),
+             Catch::StartsWith(": cannot write into its folder: "));
+  SECTION("a default target's folder is created first") {
+    CHECK(nn::save_problem(dir + "/made/model.nnm", true).empty());
+    CHECK(fs::is_directory(dir + "/made"));
+  }
+}

@@ -53,6 +53,7 @@
 #include "common/classify.hpp"
 #include "common/cli.hpp"
 #include "common/divergence.hpp"
+#include "common/fashion_mnist_split.hpp"
 #include "common/format.hpp"
 #include "common/idx.hpp"
 #include "common/initializer.hpp"
@@ -85,39 +86,10 @@ double seconds_since(Clock::time_point start) {
 // 1. The data: 60,000 training images (5,000 of them kept for validation), 10,000 test
 // ---------------------------------------------------------------------------------------
 
-// The three sets. Pixels stay bytes, a quarter of their size as floats (the training images
-// are 43 MB, not 172 MB); a batch is converted to floats when it is gathered.
-struct Data {
-  nn::ImageDataset train;       // the first 55,000 images of the training file (or fewer)
-  nn::ImageDataset validation;  // its last 5,000
-  nn::ImageDataset test;        // the test file's 10,000 with --final; empty (unread) without
-};
-
-// Images first..last of a data set, with their labels: a copy, in the same order.
-nn::ImageDataset images_between(const nn::ImageDataset& all, arma::uword first,
-                                arma::uword last) {
-  nn::ImageDataset part;
-  part.images.pixels = all.images.pixels.cols(first, last);  // (784 x last - first + 1)
-  part.images.rows = all.images.rows;
-  part.images.cols = all.images.cols;
-  part.labels = all.labels.subvec(first, last);
-  part.class_names = all.class_names;
-  return part;
-}
-
-// [listing split]
-// The training file's images come in random order (every class is spread through it), so
-// its last 5,000 are a fair sample of all 60,000: they are the validation set, and the
-// network never trains on them. The split does not depend on --seed, so runs with
-// different seeds are compared on the same validation images.
-constexpr arma::uword kValidationSize = 5000;
-
-void split_training_file(const nn::ImageDataset& file, arma::uword train_limit, Data& d) {
-  const arma::uword n_train = file.size() - kValidationSize;  // 55,000
-  d.train = images_between(file, 0, std::min(n_train, train_limit) - 1);
-  d.validation = images_between(file, n_train, file.size() - 1);
-}
-// [end split]
+// The three sets (common/fashion_mnist_split.hpp): the training file's first 55,000 images
+// to train on, its last 5,000 for validation, and the test file's 10,000 with --final.
+using Data = nn::FashionMnistSplit;
+using nn::kValidationSize;
 
 // Loads the training file (and, for --final, the test file), checks that they are
 // Fashion-MNIST's, splits the training file and says what each set holds. The test file is
@@ -126,24 +98,9 @@ void split_training_file(const nn::ImageDataset& file, arma::uword train_limit, 
 Data section1_the_data(const std::string& dir, arma::uword train_limit, bool final_test) {
   std::cout << "Loading Fashion-MNIST from " << dir << std::endl;
   const Clock::time_point start = Clock::now();
-  Data d;
-  const nn::ImageDataset file = nn::load_fashion_mnist(dir, nn::Split::train);
-  if (final_test) d.test = nn::load_fashion_mnist(dir, nn::Split::test);
-  const bool test_fits = !final_test || (d.test.images.rows == 28 && d.test.images.cols == 28);
-  if (file.images.rows != 28 || file.images.cols != 28 || !test_fits)
-    throw nn::DataError("the files in " + dir + " are not Fashion-MNIST: they hold " +
-                        std::to_string(test_fits ? file.images.cols : d.test.images.cols) +
-                        " x " +
-                        std::to_string(test_fits ? file.images.rows : d.test.images.rows) +
-                        " images, not 28 x 28");
-  if (file.size() <= kValidationSize)
-    throw nn::DataError("the training file in " + dir + " holds only " +
-                        std::to_string(file.size()) + " images: training needs more than " +
-                        std::to_string(kValidationSize) + " (the last " +
-                        std::to_string(kValidationSize) + " are kept for validation)");
-  split_training_file(file, train_limit, d);
+  Data d = nn::load_fashion_mnist_split(dir, train_limit, final_test);
   std::cout << "  loaded in " << nn::num(seconds_since(start), "%.2f") << " s\n"
-            << "  training file  " << nn::thousands(file.size())
+            << "  training file  " << nn::thousands(d.training_file_size)
             << " images: " << nn::thousands(d.train.size()) << " to train on, "
             << nn::thousands(d.validation.size()) << " for validation\n"
             << (final_test ? "  test file      " + nn::thousands(d.test.size()) +
@@ -863,22 +820,6 @@ struct Options {
   std::string show_input;   // --show-input: where to write the prepared 28 x 28 image
 };
 
-// Why the model cannot be saved at target ("" when it can), found out before the training
-// rather than after it. The default target's folder is created first.
-std::string save_problem(const std::string& target, bool is_default) {
-  const fs::path folder = fs::absolute(target).parent_path();
-  std::error_code ec;
-  if (is_default) fs::create_directories(folder, ec);
-  if (fs::is_directory(target, ec)) return " is a folder";
-  if (!fs::is_directory(folder, ec)) return ": its folder does not exist";
-  try {
-    nn::check_folder_writable(folder.string());
-  } catch (const std::exception& e) {
-    return ": cannot write into its folder: " + std::string(e.what());
-  }
-  return "";
-}
-
 // Fills o from the command line. Returns an exit code when the program should stop now
 // (0 after --help; 2 after a bad flag, with one error line).
 std::optional<int> parse_flags(nn::CommandLine& cli, int argc, char** argv, Options& o) {
@@ -966,7 +907,7 @@ std::optional<int> parse_flags(nn::CommandLine& cli, int argc, char** argv, Opti
   }
   if (!o.predicting) {
     const std::string target = o.save_path.empty() ? default_model_path() : o.save_path;
-    const std::string problem = save_problem(target, o.save_path.empty());
+    const std::string problem = nn::save_problem(target, o.save_path.empty());
     if (!problem.empty()) {
       std::cerr << kChapter << ": error: --save: " << target << problem << " (see --help)\n";
       return 2;

@@ -52,6 +52,7 @@
 #include "common/dense.hpp"
 #include "common/divergence.hpp"
 #include "common/dropout.hpp"
+#include "common/fashion_mnist_split.hpp"
 #include "common/format.hpp"
 #include "common/idx.hpp"
 #include "common/initializer.hpp"
@@ -80,42 +81,13 @@ double seconds_since(Clock::time_point start) {
 // 1. The data: chapter 09's split, 55,000 to train on and 5,000 for validation
 // ---------------------------------------------------------------------------------------
 
-struct Data {
-  nn::ImageDataset train;       // the first 55,000 images of the training file (or fewer)
-  nn::ImageDataset validation;  // its last 5,000
-  nn::ImageDataset test;        // the test file's 10,000 with --final; empty without
-};
-
-constexpr arma::uword kValidationSize = 5000;
-
-// Images first..last of a data set (a copy, in order).
-nn::ImageDataset images_between(const nn::ImageDataset& all, arma::uword first,
-                                arma::uword last) {
-  nn::ImageDataset part;
-  part.images.pixels = all.images.pixels.cols(first, last);  // (784 x last - first + 1)
-  part.images.rows = all.images.rows;
-  part.images.cols = all.images.cols;
-  part.labels = all.labels.subvec(first, last);
-  part.class_names = all.class_names;
-  return part;
-}
+// The three sets (common/fashion_mnist_split.hpp): the training file's first 55,000 images
+// to train on, its last 5,000 for validation, and the test file's 10,000 with --final.
+using Data = nn::FashionMnistSplit;
 
 Data section1_the_data(const std::string& dir, arma::uword train_limit, bool final_test) {
   std::cout << "The data: Fashion-MNIST from " << dir << "\n";
-  Data d;
-  const nn::ImageDataset file = nn::load_fashion_mnist(dir, nn::Split::train);
-  if (final_test) d.test = nn::load_fashion_mnist(dir, nn::Split::test);
-  const bool test_fits = !final_test || (d.test.images.rows == 28 && d.test.images.cols == 28);
-  if (file.images.rows != 28 || file.images.cols != 28 || !test_fits)
-    throw nn::DataError("the files in " + dir +
-                        " are not Fashion-MNIST: their images are not " + "28 x 28");
-  if (file.size() <= kValidationSize)
-    throw nn::DataError("the training file in " + dir + " holds only " +
-                        std::to_string(file.size()) + " images: training needs more than " +
-                        std::to_string(kValidationSize));
-  const arma::uword n_train = file.size() - kValidationSize;  // 55,000
-  d.train = images_between(file, 0, std::min(n_train, train_limit) - 1);
-  d.validation = images_between(file, n_train, file.size() - 1);
+  Data d = nn::load_fashion_mnist_split(dir, train_limit, final_test);
   std::cout << "  " << nn::thousands(d.train.size()) << " images to train on, "
             << nn::thousands(d.validation.size()) << " for validation (the training file's "
             << "last 5,000, as in chapter 09)\n"
@@ -356,7 +328,7 @@ struct Comparison {
 Comparison section4_compare(const Data& d, const Settings& s, arma::uword limit, int epochs,
                             int n_seeds) {
   const nn::ImageDataset subset =
-      images_between(d.train, 0, std::min(limit, d.train.size()) - 1);
+      nn::images_between(d.train, 0, std::min(limit, d.train.size()) - 1);
   Comparison c{{}, {}, subset.size(), epochs};
   std::cout << "The comparison: " << recipes(s).size() << " recipes x " << n_seeds
             << " seeds, each " << epochs << " epochs on the first "
@@ -753,20 +725,7 @@ std::optional<int> parse_flags(nn::CommandLine& cli, int argc, char** argv, Opti
     std::cerr << kChapter << ": error: --save: an empty file name (see --help)\n";
     return 2;
   }
-  std::error_code ec;
-  const fs::path folder = fs::absolute(target).parent_path();
-  if (o.save_path.empty()) fs::create_directories(folder, ec);
-  std::string problem;
-  if (fs::is_directory(target, ec))
-    problem = " is a folder";
-  else if (!fs::is_directory(folder, ec))
-    problem = ": its folder does not exist";
-  else
-    try {
-      nn::check_folder_writable(folder.string());
-    } catch (const std::exception& e) {
-      problem = ": cannot write into its folder: " + std::string(e.what());
-    }
+  const std::string problem = nn::save_problem(target, o.save_path.empty());
   if (!problem.empty()) {
     std::cerr << kChapter << ": error: --save: " << target << problem << " (see --help)\n";
     return 2;
