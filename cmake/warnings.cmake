@@ -21,5 +21,8 @@ if(CMAKE_CXX_COMPILER_ID MATCHES "GNU|Clang")
   endif()
 endif()
 # Armadillo checks bounds and sizes unless ARMA_NO_DEBUG: keep the checks in debug and
-# test builds, where they find mistakes, and drop them in Release, where speed matters.
-target_compile_definitions(nn_options INTERFACE $<$<CONFIG:Release>:ARMA_NO_DEBUG>)
+# test builds, where they find mistakes, and drop them in Release, where speed matters
+# (unless NN_ARMA_CHECKS: CI's sanitizer build is Release, for speed, with the checks on).
+if(NOT NN_ARMA_CHECKS)
+  target_compile_definitions(nn_options INTERFACE $<$<CONFIG:Release>:ARMA_NO_DEBUG>)
+endif()
