@@ -51,7 +51,7 @@ TEST_CASE("the split keeps the training file's last 5,000 images for validation"
     require_images_from(d.train, 0);
     require_images_from(d.validation, 300);
   }
-  SECTION("--train-limit takes the first N; the validation set stays whole") {
+  SECTION("--train-limit takes the first N, and the validation set stays whole") {
     nn::split_training_file(file, 7, d);
     CHECK(d.train.size() == 7);
     CHECK(d.validation.size() == nn::kValidationSize);
